@@ -1,0 +1,60 @@
+package io.koembed.cli;
+
+import io.koembed.ModelFormatException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code koembed}: the command line. Each subcommand is one class; errors become one line on stderr. */
+@Command(name = "koembed", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Sentence embeddings with sentence-transformers models, in pure Java.",
+        subcommands = {TokenizeCommand.class, EncodeCommand.class, SimilarityCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams and returns the exit code (0 ok, 1 error, 2 usage). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("koembed: error: " + describe(e));
+            if (Boolean.getBoolean("koembed.debug")) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** One line that says what was wrong; the exception class only where the message alone says too little. */
+    static String describe(Throwable e) {
+        if (e instanceof UsageError || e instanceof ModelFormatException || e instanceof IllegalArgumentException) {
+            return e.getMessage();
+        }
+        if (e instanceof java.io.IOException) {
+            return "I/O: " + e.getMessage();
+        }
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory; use smaller --batch-size or give the JVM more heap (KOEMBED_JAVA_OPTS=-Xmx8g)";
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage()
+                + " (run with KOEMBED_JAVA_OPTS=-Dkoembed.debug=true for the stack trace)";
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"koembed " + (v == null ? "dev" : v) + " on Java " + Runtime.version()};
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.koembed.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands as a user runs them, on the tiny XLM-R fixture, checked against sentence-transformers' outputs. */
+class CliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path TESTDATA = Path.of(System.getProperty("koembed.testdata", "../testdata"));
+    private static final Path MODEL = TESTDATA.resolve("fixtures/tiny-xlmr-ko");
+    private static final Path EXPECTED = TESTDATA.resolve("fixtures/tiny-xlmr-ko-expected");
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static List<JsonNode> lines(String jsonl) throws IOException {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String line : jsonl.split("\n")) {
+            if (!line.isEmpty()) {
+                nodes.add(JSON.readTree(line));
+            }
+        }
+        return nodes;
+    }
+
+    /** The first n items of an expected-output file, with texts free of line breaks (so a .txt can hold them). */
+    static List<JsonNode> expectedItems(String file, int n) throws IOException {
+        List<JsonNode> items = new ArrayList<>();
+        for (JsonNode item : JSON.readTree(EXPECTED.resolve(file).toFile()).get("items")) {
+            String t = item.get("text").asText();
+            if (items.size() < n && !t.contains("\n") && !t.contains("\r") && !t.contains("\u0085")
+                    && !t.contains("\u2028") && !t.contains("\u2029")) {
+                items.add(item);
+            }
+        }
+        return items;
+    }
+
+    @Test
+    void encodeTxtMatchesSentenceTransformersInInputOrder() throws IOException {
+        List<JsonNode> items = expectedItems("embeddings.json", 25);
+        Path input = tmp.resolve("in.txt");
+        Files.write(input, items.stream().map(i -> i.get("text").asText()).toList(), StandardCharsets.UTF_8);
+
+        Result r = run("encode", "--model", MODEL.toString(), "--input", input.toString(), "--batch-size", "4");
+        assertEquals(0, r.code, r.err);
+        List<JsonNode> out = lines(r.out);
+        assertEquals(items.size(), out.size());
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode ref = items.get(i).get("embedding");
+            JsonNode ours = out.get(i).get("embedding");
+            assertEquals(ref.size(), ours.size());
+            for (int d = 0; d < ref.size(); d++) {
+                assertEquals(ref.get(d).asDouble(), ours.get(d).asDouble(), 1e-4, "line " + i + " dim " + d);
+            }
+        }
+    }
+
+    @Test
+    void encodeJsonlKeepsNewlinesInsideTexts() throws IOException {
+        List<String> texts = List.of("줄\n바꿈", "탭\t포함", "");
+        Path input = tmp.resolve("in.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (String t : texts) {
+            lines.add(JSON.writeValueAsString(t));
+        }
+        Files.write(input, lines, StandardCharsets.UTF_8);
+        Path output = tmp.resolve("out.jsonl");
+        Result r = run("encode", "-m", MODEL.toString(), "-i", input.toString(), "-o", output.toString(),
+                "--normalize");
+        assertEquals(0, r.code, r.err);
+        List<JsonNode> out = lines(Files.readString(output));
+        assertEquals(3, out.size());
+        double norm = 0;
+        for (JsonNode v : out.get(0).get("embedding")) {
+            norm += v.asDouble() * v.asDouble();
+        }
+        assertEquals(1.0, norm, 1e-5);
+    }
+
+    @Test
+    void tokenizeGivesTheIdsTheModelSees() throws IOException {
+        List<JsonNode> items = expectedItems("tokenization.json", 400);
+        Path input = tmp.resolve("in.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (JsonNode i : items) {
+            lines.add(JSON.writeValueAsString(i.get("text").asText()));
+        }
+        Files.write(input, lines, StandardCharsets.UTF_8);
+        Result r = run("tokenize", "--model", MODEL.toString(), "--input", input.toString());
+        assertEquals(0, r.code, r.err);
+        List<JsonNode> out = lines(r.out);
+        assertEquals(items.size(), out.size());
+        for (int i = 0; i < items.size(); i++) {
+            assertEquals(items.get(i).get("st_input_ids"), out.get(i).get("ids"), items.get(i).get("id").asText());
+        }
+    }
+
+    @Test
+    void similarityPrintsTheMatrix() throws IOException {
+        Result r = run("similarity", "--model", MODEL.toString(), "--json", "아이를 가진 엄마가 해변을 걷는다.",
+                "두 사람이 해변을 걷는다.", "한 남자가 해변에서 개를 산책시킨다.");
+        assertEquals(0, r.code, r.err);
+        JsonNode m = JSON.readTree(r.out).get("similarity");
+        assertEquals(3, m.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1.0, m.get(i).get(i).asDouble(), 1e-5);
+            for (int j = 0; j < 3; j++) {
+                assertEquals(m.get(i).get(j).asDouble(), m.get(j).get(i).asDouble(), 1e-6);
+            }
+        }
+        Result table = run("similarity", "--model", MODEL.toString(), "가", "나");
+        assertEquals(0, table.code, table.err);
+        assertTrue(table.out.contains("cosine"), table.out);
+    }
+
+    @Test
+    void invalidUtf8IsReportedWithFileLineAndOffset() throws IOException {
+        Path input = tmp.resolve("bad.txt");
+        Files.write(input, new byte[] {'o', 'k', '\n', 'a', (byte) 0xC3, '(', '\n'});
+        Path output = tmp.resolve("out.jsonl");
+        Files.writeString(output, "previous results\n");
+        Result r = run("encode", "--model", MODEL.toString(), "--input", input.toString(), "-o", output.toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("bad.txt:2: invalid UTF-8 at byte offset 4"), r.err);
+        assertFalse(r.err.contains("Exception"), r.err);
+        assertEquals("previous results\n", Files.readString(output), "a failed run must not clobber the output");
+    }
+
+    @Test
+    void missingModelAndInputAreClearErrors() throws IOException {
+        Path input = tmp.resolve("in.txt");
+        Files.writeString(input, "가\n");
+        Result noModel = run("encode", "--model", tmp.resolve("nowhere").toString(), "--input", input.toString());
+        assertEquals(1, noModel.code);
+        assertTrue(noModel.err.contains("nowhere") && noModel.err.contains("not found"), noModel.err);
+
+        Result noInput = run("encode", "--model", MODEL.toString(), "--input", tmp.resolve("none.txt").toString());
+        assertEquals(1, noInput.code);
+        assertTrue(noInput.err.contains("none.txt: file not found"), noInput.err);
+
+        Result usage = run("encode", "--input", input.toString());
+        assertEquals(2, usage.code);
+        assertTrue(usage.err.contains("--model"), usage.err);
+    }
+
+    @Test
+    void badJsonlLineIsReported() throws IOException {
+        Path input = tmp.resolve("in.jsonl");
+        Files.writeString(input, "\"좋다\"\n{\"text\": 1}\n");
+        Result r = run("encode", "--model", MODEL.toString(), "--input", input.toString());
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("in.jsonl:2: expected a JSON string"), r.err);
+    }
+}

@@ -1,0 +1,237 @@
+package io.koembed.st;
+
+import io.koembed.model.Encoder;
+import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sentence-transformers model loaded from a directory laid out as the Hugging Face Hub ships it
+ * (modules.json, config.json, model.safetensors, tokenizer.json, 1_Pooling/config.json, ...).
+ *
+ * <pre>{@code
+ * try (SentenceTransformer model = SentenceTransformer.load(Path.of("e5-base-korean"))) {
+ *     float[][] embeddings = model.encode(List.of("아이를 가진 엄마가 해변을 걷는다.", "두 사람이 해변을 걷는다."));
+ *     float[][] scores = model.similarity(embeddings, embeddings);
+ * }
+ * }</pre>
+ *
+ * Thread-safe: concurrent {@code encode} calls share the encoder's thread pool.
+ */
+public final class SentenceTransformer implements AutoCloseable {
+
+    private final Path directory;
+    private final Tokenizer tokenizer;
+    private final Encoder encoder;
+    private final int maxSeqLength;
+    private final boolean doLowerCase;
+    private final Pooling pooling;
+    private final List<VectorModule> afterPooling;
+    private final Map<String, String> prompts;
+    private final String defaultPromptName;
+    private final Similarity similarity;
+    private final int dimension;
+
+    private SentenceTransformer(Path directory, Tokenizer tokenizer, Encoder encoder, int maxSeqLength,
+                                boolean doLowerCase, Pooling pooling, List<VectorModule> afterPooling,
+                                Map<String, String> prompts, String defaultPromptName, Similarity similarity) {
+        this.directory = directory;
+        this.tokenizer = tokenizer;
+        this.encoder = encoder;
+        this.maxSeqLength = maxSeqLength;
+        this.doLowerCase = doLowerCase;
+        this.pooling = pooling;
+        this.afterPooling = List.copyOf(afterPooling);
+        this.prompts = Collections.unmodifiableMap(new LinkedHashMap<>(prompts));
+        this.defaultPromptName = defaultPromptName;
+        this.similarity = similarity;
+        int dim = pooling.outputDimension();
+        for (VectorModule m : afterPooling) {
+            dim = m.outputDimension(dim);
+        }
+        this.dimension = dim;
+    }
+
+    /** Loads a model directory; see {@link ModelDirectory} for what is read and what is refused. */
+    public static SentenceTransformer load(Path directory) {
+        return ModelDirectory.load(directory);
+    }
+
+    static SentenceTransformer assemble(Path directory, Tokenizer tokenizer, Encoder encoder, int maxSeqLength,
+                                        boolean doLowerCase, Pooling pooling, List<VectorModule> afterPooling,
+                                        Map<String, String> prompts, String defaultPromptName,
+                                        Similarity similarity) {
+        return new SentenceTransformer(directory, tokenizer, encoder, maxSeqLength, doLowerCase, pooling,
+                afterPooling, prompts, defaultPromptName, similarity);
+    }
+
+    /** Sentence embeddings with sentence-transformers' default options. */
+    public float[][] encode(List<String> texts) {
+        return encode(texts, EncodeOptions.defaults());
+    }
+
+    public float[] encode(String text) {
+        return encode(List.of(text))[0];
+    }
+
+    /**
+     * Sentence embeddings, one row per text in input order. As in sentence-transformers: the prompt is put
+     * before each text, the text is stripped (Python semantics) and lower-cased if the model says so,
+     * tokenized and truncated to {@link #maxSeqLength()}; texts are batched longest first.
+     */
+    public float[][] encode(List<String> texts, EncodeOptions options) {
+        Prepared prepared = prepare(texts, options);
+        float[][] out = new float[texts.size()][];
+        forEachBatch(prepared, options.batchSize(), (index, encoding, states) -> {
+            float[] v = pooling.pool(states, encoding.length(), prepared.promptLength);
+            for (VectorModule m : afterPooling) {
+                v = m.apply(v);
+            }
+            out[index] = options.normalize() ? Normalize.l2Normalized(v) : v;
+        });
+        return out;
+    }
+
+    /**
+     * Token embeddings ({@code output_value="token_embeddings"}): for each text, the encoder's last hidden
+     * state, one row per token including the special tokens.
+     */
+    public List<float[][]> encodeTokens(List<String> texts, EncodeOptions options) {
+        Prepared prepared = prepare(texts, options);
+        float[][][] out = new float[texts.size()][][];
+        int hidden = encoder.config().hiddenSize();
+        forEachBatch(prepared, options.batchSize(), (index, encoding, states) -> {
+            float[][] rows = new float[encoding.length()][];
+            for (int t = 0; t < rows.length; t++) {
+                rows[t] = Arrays.copyOfRange(states, t * hidden, (t + 1) * hidden);
+            }
+            out[index] = rows;
+        });
+        return Arrays.asList(out);
+    }
+
+    /** The token ids the encoder sees for this text (stripped, lower-cased if configured, truncated). */
+    public Encoding tokenize(String text) {
+        return tokenizer.encode(preprocess(text), maxSeqLength);
+    }
+
+    /** {@code model.similarity(a, b)} with the model's configured similarity function. */
+    public float[][] similarity(float[][] a, float[][] b) {
+        return similarity.matrix(a, b);
+    }
+
+    /** {@code model.similarity_pairwise(a, b)} with the model's configured similarity function. */
+    public float[] similarityPairwise(float[][] a, float[][] b) {
+        return similarity.pairwise(a, b);
+    }
+
+    public Similarity similarityFunction() {
+        return similarity;
+    }
+
+    /** Width of the sentence embeddings. */
+    public int dimension() {
+        return dimension;
+    }
+
+    /** Tokens per text, special tokens included, after which texts are cut. */
+    public int maxSeqLength() {
+        return maxSeqLength;
+    }
+
+    /** The prompts the model's config names (e.g. "query" → "query: "). */
+    public Map<String, String> prompts() {
+        return prompts;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public void close() {
+        encoder.close();
+    }
+
+    // ---- the encode pipeline -------------------------------------------------------------------------------
+
+    private record Prepared(List<Encoding> encodings, int promptLength) {}
+
+    private interface SequenceConsumer {
+        void accept(int index, Encoding encoding, float[] states);
+    }
+
+    private Prepared prepare(List<String> texts, EncodeOptions options) {
+        String prompt = resolvePrompt(options);
+        int promptLength = 0;
+        if (prompt != null && !prompt.isEmpty()) {
+            // sentence-transformers tokenizes the prompt alone and counts its tokens without the final
+            // special token, so that include_prompt=false can mask them in pooling.
+            promptLength = tokenize(prompt).length() - 1;
+        }
+        List<Encoding> encodings = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            if (text == null) {
+                throw new IllegalArgumentException("text " + encodings.size() + " is null");
+            }
+            encodings.add(tokenize(prompt == null ? text : prompt + text));
+        }
+        return new Prepared(encodings, promptLength);
+    }
+
+    private String resolvePrompt(EncodeOptions options) {
+        if (options.prompt() != null) {
+            return options.prompt();
+        }
+        String name = options.promptName() != null ? options.promptName() : defaultPromptName;
+        if (name == null) {
+            return null;
+        }
+        String prompt = prompts.get(name);
+        if (prompt == null) {
+            throw new IllegalArgumentException("prompt name '" + name + "' is not among the model's prompts "
+                    + prompts.keySet());
+        }
+        return prompt;
+    }
+
+    private String preprocess(String text) {
+        String s = PythonText.strip(text);
+        return doLowerCase ? PythonText.lower(s) : s;
+    }
+
+    /**
+     * Runs the encoder over the texts in batches, longest text first as sentence-transformers orders them,
+     * and hands each sequence's token states back with its input index.
+     */
+    private void forEachBatch(Prepared prepared, int batchSize, SequenceConsumer consumer) {
+        List<Encoding> encodings = prepared.encodings;
+        Integer[] order = new Integer[encodings.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -encodings.get(i).length()));
+        for (int start = 0; start < order.length; start += batchSize) {
+            int end = Math.min(order.length, start + batchSize);
+            List<Encoding> batch = new ArrayList<>(end - start);
+            for (int k = start; k < end; k++) {
+                batch.add(encodings.get(order[k]));
+            }
+            List<float[]> states = encoder.forward(batch);
+            for (int k = start; k < end; k++) {
+                consumer.accept(order[k], batch.get(k - start), states.get(k - start));
+            }
+        }
+    }
+}
