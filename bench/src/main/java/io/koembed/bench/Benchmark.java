@@ -1,0 +1,558 @@
+package io.koembed.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * KoEmbed against ONNX Runtime on the same CPU, the same weights, the same tokens and the same batches, in one
+ * JVM. Prints a Markdown report to stdout and writes it to a file; progress goes to stderr.
+ *
+ * <p>Order of work: load each engine (KoEmbed first, ONNX Runtime last; load to first embedding timed),
+ * check ONNX Runtime against the torch reference, run every engine once over all benchmark texts (JIT warm-up
+ * and the correctness check: every engine must agree with ONNX Runtime within the tolerance, or the run aborts
+ * before any timing), then the timed measurements, engines interleaved so that machine noise hits all of them
+ * alike. Every timed output is checked again.
+ *
+ * <p>Run through bench/run; see bench/README.md.
+ */
+public final class Benchmark {
+
+    static final String ORT_NAME = "ONNX Runtime fp32";
+
+    /** Command-line options. */
+    record Options(Path model, Path data, Path results, String engines, boolean quick, int rounds,
+                   double tolerance, int batch1Count, double minSeconds, int longTokens, boolean matmul) {
+
+        static Options parse(String[] args) {
+            Path model = Path.of("bench/out/xlmr-base-random");
+            Path data = Path.of("bench/data/korsts/sts-dev.tsv");
+            Path results = null;
+            String engines = "all";
+            boolean quick = false;
+            int rounds = 1;
+            double tolerance = 1e-4;
+            int batch1 = -1;
+            double minSeconds = -1;
+            int longTokens = 128;
+            boolean matmul = true;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--model" -> model = Path.of(value(args, ++i, a));
+                    case "--data" -> data = Path.of(value(args, ++i, a));
+                    case "--results" -> results = Path.of(value(args, ++i, a));
+                    case "--engines" -> engines = value(args, ++i, a);
+                    case "--quick" -> quick = true;
+                    case "--rounds" -> rounds = Integer.parseInt(value(args, ++i, a));
+                    case "--tolerance" -> tolerance = Double.parseDouble(value(args, ++i, a));
+                    case "--batch1-count" -> batch1 = Integer.parseInt(value(args, ++i, a));
+                    case "--min-seconds" -> minSeconds = Double.parseDouble(value(args, ++i, a));
+                    case "--long-tokens" -> longTokens = Integer.parseInt(value(args, ++i, a));
+                    case "--no-matmul" -> matmul = false;
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        System.exit(0);
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+                }
+            }
+            if (!List.of("all", "ort", "koembed").contains(engines)) {
+                throw new IllegalArgumentException("--engines must be all, ort or koembed, got " + engines);
+            }
+            if (results == null) {
+                results = quick ? Path.of("bench/out/RESULTS-quick.md") : Path.of("bench/RESULTS-latest.md");  // relative to the repository root, where bench/run starts the JVM
+            }
+            if (batch1 < 0) {
+                batch1 = quick ? 20 : 200;
+            }
+            if (minSeconds < 0) {
+                minSeconds = quick ? 1.0 : 5.0;
+            }
+            return new Options(model, data, results, engines, quick, rounds, tolerance, batch1, minSeconds, longTokens,
+                    matmul);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(option + " needs a value");
+            }
+            return args[i];
+        }
+    }
+
+    static final String USAGE = """
+            usage: Benchmark [--model DIR] [--data sts-dev.tsv] [--results FILE] [--engines all|ort|koembed]
+                             [--quick] [--rounds N] [--tolerance 1e-4] [--batch1-count 200] [--min-seconds 5]
+                             [--long-tokens 128] [--no-matmul]
+              --quick   a short run to check the harness (first 320 sentences, 20 batch-1 sentences, 1 s boxes);
+                        its numbers are not for comparison and go to bench/out/RESULTS-quick.md""";
+
+    /** Thrown when a correctness check fails: the run stops before (or instead of) reporting timings. */
+    static final class Abort extends RuntimeException {
+        Abort(String message) {
+            super(message);
+        }
+    }
+
+    /** An engine with what its loading cost. */
+    record Loaded(Engine engine, double loadToFirstSeconds, long rssBeforeKib, long peakRssKib, boolean peakReset,
+                  float[][] warmupEmbeddings, double warmupSeconds) {}
+
+    private final Options o;
+    private final long start = System.nanoTime();
+
+    private Benchmark(Options o) {
+        this.o = o;
+    }
+
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            String report = new Benchmark(o).run();
+            System.out.print(report);
+            System.out.flush();
+            Files.createDirectories(o.results.toAbsolutePath().getParent());
+            Files.writeString(o.results, report);
+            System.err.println("bench: report written to " + o.results);
+            System.exit(0);
+        } catch (Abort e) {
+            System.err.println();
+            System.err.println("bench: ABORTED, no timings reported: " + e.getMessage());
+            System.exit(3);
+        } catch (Exception e) {
+            System.err.println("bench: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private void log(String fmt, Object... args) {
+        System.err.printf(Locale.ROOT, "[%7.1fs] %s%n", (System.nanoTime() - start) / 1e9,
+                String.format(Locale.ROOT, fmt, args));
+    }
+
+    String run() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode config = json.readTree(o.model.resolve("config.json").toFile());
+        int padId = config.path("pad_token_id").asInt(1);
+        int hidden = config.path("hidden_size").asInt();
+        JsonNode stConfig = json.readTree(o.model.resolve("sentence_bert_config.json").toFile());
+        int maxSeqLength = stConfig.path("max_seq_length").asInt(512);
+        Path onnx = o.model.resolve("model.onnx");
+        if (!Files.isRegularFile(onnx)) {
+            throw new IllegalArgumentException(onnx + " not found: run bench/setup first");
+        }
+
+        List<String> texts = KorSts.sentences(o.data);
+        if (o.quick) {
+            texts = texts.subList(0, Math.min(320, texts.size()));
+        }
+        log("%d sentences from %s; model %s", texts.size(), o.data, o.model);
+
+        // ---- load: KoEmbed first (it brings the tokenizer both sides use), ONNX Runtime last ----------------
+        boolean wantKoembed = !o.engines.equals("ort");
+        boolean wantOrt = !o.engines.equals("koembed");
+        Optional<KoEmbedBridge> bridge = koembedBridge();
+        if (wantKoembed && bridge.isEmpty()) {
+            throw new Abort("this build has no KoEmbed side (built with -Dbench.withoutKoembed); use --engines ort");
+        }
+        Reference reference = Reference.read(o.model.resolve("reference.json"));
+        Map<String, Double> checks = new LinkedHashMap<>();
+        List<Loaded> loaded = new ArrayList<>();
+        String firstText = texts.getFirst();
+        if (wantKoembed) {
+            for (EngineSpec spec : bridge.orElseThrow().engines(o.model)) {
+                loaded.add(load(spec, firstText, texts, null, checks));
+            }
+        }
+        TextTokenizer tokenizer = loaded.isEmpty() ? fallbackTokenizer(o.model, maxSeqLength)
+                : loaded.getFirst().engine().tokenizer().orElseThrow();
+        log("tokenizer: %s", tokenizer.description());
+
+        if (wantOrt) {
+            EngineSpec ortSpec = new EngineSpec(ORT_NAME, () -> new OrtEngine(ORT_NAME, onnx, tokenizer, padId, hidden));
+            loaded.add(load(ortSpec, firstText, texts, reference, checks));
+        }
+        Loaded baseline = loaded.stream().filter(l -> l.engine().isBaseline()).findFirst().orElse(null);
+        List<Engine> engines = loaded.stream().map(Loaded::engine).toList();
+
+        try {
+            // ---- tokens and the long text ------------------------------------------------------------------
+            List<int[]> tokenized = new ArrayList<>(texts.size());
+            for (String t : texts) {
+                tokenized.add(tokenizer.ids(t));
+            }
+            int totalTokens = tokenized.stream().mapToInt(a -> a.length).sum();
+            int maxTokens = tokenized.stream().mapToInt(a -> a.length).max().orElse(0);
+            double tokenizeSeconds = timeTokenizer(tokenizer, texts);
+            String longText = longText(texts, tokenizer, o.longTokens);
+            int longTextTokens = tokenizer.ids(longText).length;
+            log("tokens: %d total, %.1f mean, %d max; long text %d tokens; tokenization %.3f s for %d texts",
+                    totalTokens, totalTokens / (double) texts.size(), maxTokens, longTextTokens, tokenizeSeconds,
+                    texts.size());
+
+            // ---- correctness: every engine against ONNX Runtime, before any timing -----------------------------
+            List<String> batch1Texts = spread(texts, o.batch1Count);
+            Map<Integer, List<String>> longBatches = new LinkedHashMap<>();
+            for (int b : new int[] {8, 64}) {
+                longBatches.put(b, Collections.nCopies(b, longText));
+            }
+            float[] longReference = null;
+            float[][] batch1Reference = null;
+            if (baseline != null) {
+                longReference = baseline.engine().encode(List.of(longText), 1)[0];
+                batch1Reference = baseline.engine().encode(batch1Texts.subList(0, Math.min(5, batch1Texts.size())), 1);
+                for (Loaded l : loaded) {
+                    if (l == baseline) {
+                        continue;
+                    }
+                    String n = l.engine().name();
+                    double d = Embeddings.maxAbsDiff(l.warmupEmbeddings(), baseline.warmupEmbeddings());
+                    checks.put(n + " vs ONNX Runtime, " + texts.size() + " KorSTS sentences, batch 32", d);
+                    requireClose(d, n + " and ONNX Runtime disagree on the KorSTS sentences (batch 32); worst: \""
+                            + texts.get(Embeddings.worstRow(l.warmupEmbeddings(), baseline.warmupEmbeddings())) + "\"");
+                    float[][] b1 = l.engine().encode(batch1Texts.subList(0, batch1Reference.length), 1);
+                    d = Embeddings.maxAbsDiff(b1, batch1Reference);
+                    checks.put(n + " vs ONNX Runtime, batch 1", d);
+                    requireClose(d, n + " and ONNX Runtime disagree at batch 1");
+                    float[][] lb = l.engine().encode(longBatches.get(8), 8);
+                    d = maxDiffToOne(lb, longReference);
+                    checks.put(n + " vs ONNX Runtime, " + longTextTokens + "-token text, batch 8", d);
+                    requireClose(d, n + " and ONNX Runtime disagree on the " + longTextTokens + "-token text");
+                }
+            }
+            log("correctness checks passed: %s", checks);
+
+            // ---- timings ------------------------------------------------------------------------------------------
+            Map<String, Double> batch32 = new LinkedHashMap<>();
+            for (int round = 0; round < o.rounds; round++) {
+                for (Engine e : interleaved(engines, round)) {
+                    long t0 = System.nanoTime();
+                    float[][] out = e.encode(texts, 32);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    batch32.merge(e.name(), texts.size() / s, Math::max);
+                    log("%s: %d sentences at batch 32 in %.2f s (%.1f sentences/s)", e.name(), texts.size(), s,
+                            texts.size() / s);
+                    if (baseline != null) {
+                        checkAgain(e, out, baseline.warmupEmbeddings(), "KorSTS batch 32");
+                    }
+                }
+            }
+
+            Map<String, double[]> batch1Ms = new LinkedHashMap<>();
+            for (Engine e : engines) {
+                batch1Ms.put(e.name(), new double[batch1Texts.size()]);
+                for (String t : batch1Texts.subList(0, Math.min(10, batch1Texts.size()))) {
+                    e.encode(List.of(t), 1);   // warm-up of the batch-1 path
+                }
+            }
+            for (int i = 0; i < batch1Texts.size(); i++) {
+                for (Engine e : interleaved(engines, i)) {
+                    long t0 = System.nanoTime();
+                    float[][] out = e.encode(List.of(batch1Texts.get(i)), 1);
+                    batch1Ms.get(e.name())[i] = (System.nanoTime() - t0) / 1e6;
+                    if (i < 5 && batch1Reference != null) {
+                        checkAgain(e, out, new float[][] {batch1Reference[i]}, "batch 1");
+                    }
+                }
+            }
+            for (Engine e : engines) {
+                double[] ms = batch1Ms.get(e.name());
+                log("%s: batch 1 over %d sentences: median %.2f ms, p90 %.2f ms", e.name(), ms.length,
+                        Stats.median(ms), Stats.quantile(ms, 0.9));
+            }
+
+            Map<Integer, Map<String, Double>> longThroughput = new LinkedHashMap<>();
+            for (var entry : longBatches.entrySet()) {
+                int b = entry.getKey();
+                Map<String, Double> perEngine = new LinkedHashMap<>();
+                for (int round = 0; round < o.rounds; round++) {
+                    for (Engine e : interleaved(engines, round)) {
+                        double sps = boxedThroughput(e, entry.getValue(), longReference);
+                        perEngine.merge(e.name(), sps, Math::max);
+                        log("%s: %d-token text at batch %d: %.2f sentences/s", e.name(), longTextTokens, b, sps);
+                    }
+                }
+                longThroughput.put(b, perEngine);
+            }
+
+            // ---- matmul GFLOP/s ------------------------------------------------------------------------------
+            MatmulReport mm = o.matmul ? matmul(bridge) : null;
+
+            // ---- memory now that everything ran -------------------------------------------------------------
+            long rssEnd = SystemInfo.statusKib("VmRSS");
+
+            Context ctx = new Context(config, texts.size(), totalTokens, maxTokens, longTextTokens, tokenizer,
+                    tokenizeSeconds, checks, loaded, batch32, batch1Ms, longThroughput, mm, rssEnd,
+                    bridge.map(KoEmbedBridge::version).orElse("not in this build"), reference);
+            return Report.markdown(o, ctx);
+        } finally {
+            for (Engine e : engines) {
+                try {
+                    e.close();
+                } catch (RuntimeException ex) {
+                    log("closing %s failed: %s", e.name(), ex);
+                }
+            }
+        }
+    }
+
+    /** Everything the report needs. */
+    record Context(JsonNode config, int sentences, int totalTokens, int maxTokens, int longTextTokens,
+                   TextTokenizer tokenizer, double tokenizeSeconds, Map<String, Double> checks, List<Loaded> loaded,
+                   Map<String, Double> batch32, Map<String, double[]> batch1Ms,
+                   Map<Integer, Map<String, Double>> longThroughput, MatmulReport matmul, long rssEndKib,
+                   String koembedVersion, Reference reference) {}
+
+    record MatmulReport(int rows, FmaPeak.Result peak, String koembedKernel, Map<MatmulBench.Shape, Double> koembed,
+                        Map<MatmulBench.Shape, Double> ort, String note) {}
+
+    // ---- loading --------------------------------------------------------------------------------------------
+
+    private Loaded load(EngineSpec spec, String firstText, List<String> texts, Reference reference,
+                        Map<String, Double> checks) throws Exception {
+        log("loading %s ...", spec.name());
+        long rssBefore = SystemInfo.statusKib("VmRSS");
+        boolean reset = SystemInfo.resetPeakRss();
+        long t0 = System.nanoTime();
+        Engine engine = spec.loader().load();
+        try {
+            float[] first = engine.encode(List.of(firstText), 1)[0];
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            log("%s: load to first embedding %.2f s (dimension %d)", spec.name(), loadSeconds, first.length);
+            if (reference != null) {
+                checks.putAll(checkReference((OrtEngine) engine, reference));
+            }
+            long w0 = System.nanoTime();
+            float[][] warm = engine.encode(texts, 32);
+            double warmSeconds = (System.nanoTime() - w0) / 1e9;
+            long peak = SystemInfo.statusKib("VmHWM");
+            log("%s: warm-up over %d sentences at batch 32: %.2f s; peak RSS %d MiB", spec.name(), texts.size(),
+                    warmSeconds, peak >> 10);
+            return new Loaded(engine, loadSeconds, rssBefore, peak, reset, warm, warmSeconds);
+        } catch (RuntimeException | Error e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** ONNX Runtime against the torch module's embeddings: the sequences one by one and as one padded batch. */
+    private Map<String, Double> checkReference(OrtEngine ort, Reference ref) {
+        float[][] singles = ort.encodeIds(ref.inputIds(), 1);
+        float[][] batched = ort.runBatch(ref.inputIds());
+        double dSingle = Embeddings.maxAbsDiff(singles, ref.embeddings());
+        double dBatch = Embeddings.maxAbsDiff(batched, ref.embeddings());
+        Map<String, Double> checks = new LinkedHashMap<>();
+        checks.put("ONNX Runtime vs torch reference.json, " + ref.inputIds().size()
+                + " sequences (2 to " + ref.maxLength() + " tokens), one by one", dSingle);
+        checks.put("ONNX Runtime vs torch reference.json, the same as one padded batch", dBatch);
+        log("ONNX Runtime vs torch reference: max abs diff %.3g one by one, %.3g as one padded batch", dSingle, dBatch);
+        requireClose(dSingle, "ONNX Runtime does not reproduce the torch reference embeddings (one by one): "
+                + "model.onnx and reference.json do not belong together, or the export is wrong; rerun bench/setup");
+        requireClose(dBatch, "ONNX Runtime does not reproduce the torch reference embeddings in a padded batch: "
+                + "padding or the attention mask is handled wrongly");
+        return checks;
+    }
+
+    private void requireClose(double diff, String message) {
+        if (!(diff <= o.tolerance)) {
+            throw new Abort(message + String.format(Locale.ROOT, " (max abs diff %.3g > tolerance %.1g)", diff,
+                    o.tolerance));
+        }
+    }
+
+    private void checkAgain(Engine e, float[][] out, float[][] expected, String what) {
+        double d = Embeddings.maxAbsDiff(out, expected);
+        requireClose(d, e.name() + " changed its output during timing (" + what + ")");
+    }
+
+    private static double maxDiffToOne(float[][] rows, float[] expected) {
+        double worst = 0;
+        for (float[] r : rows) {
+            worst = Math.max(worst, Embeddings.maxAbsDiff(r, expected));
+        }
+        return worst;
+    }
+
+    static Optional<KoEmbedBridge> koembedBridge() {
+        try {
+            Class<?> c = Class.forName("io.koembed.bench.koembed.KoEmbedSide");
+            return Optional.of((KoEmbedBridge) c.getDeclaredConstructor().newInstance());
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            return Optional.empty();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Only for builds without KoEmbed: the tokenizer the without-koembed profile brings. */
+    static TextTokenizer fallbackTokenizer(Path model, int maxLength) {
+        try {
+            Class<?> c = Class.forName("io.koembed.bench.djl.DjlTokenizer");
+            return (TextTokenizer) c.getConstructor(Path.class, int.class).newInstance(model, maxLength);
+        } catch (ReflectiveOperationException | NoClassDefFoundError e) {
+            throw new IllegalStateException("no tokenizer: this build has neither the KoEmbed side nor the DJL "
+                    + "fallback (" + e + ")");
+        }
+    }
+
+    // ---- measurements -------------------------------------------------------------------------------------
+
+    /** Best of 3 passes of the tokenizer over all texts (after one warm-up pass), in seconds. */
+    private static double timeTokenizer(TextTokenizer tok, List<String> texts) {
+        double best = Double.MAX_VALUE;
+        long sink = 0;
+        for (int pass = 0; pass < 4; pass++) {
+            long t0 = System.nanoTime();
+            for (String t : texts) {
+                sink += tok.ids(t).length;
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (pass > 0) {
+                best = Math.min(best, s);
+            }
+        }
+        if (sink == 42) {
+            System.err.print("");
+        }
+        return best;
+    }
+
+    /**
+     * Sentences/s of encoding {@code batch} as one batch: one warm-up call, then calls until at least
+     * {@code minSeconds} and at least 2 calls have passed.
+     */
+    private double boxedThroughput(Engine e, List<String> batch, float[] expected) {
+        float[][] out = e.encode(batch, batch.size());
+        if (expected != null) {
+            double d = maxDiffToOne(out, expected);
+            requireClose(d, e.name() + " changed its output during timing (" + batch.size() + " x long text)");
+        }
+        int calls = 0;
+        long t0 = System.nanoTime();
+        long elapsed;
+        do {
+            e.encode(batch, batch.size());
+            calls++;
+            elapsed = System.nanoTime() - t0;
+        } while (calls < 2 || elapsed < o.minSeconds * 1e9);
+        return calls * (double) batch.size() / (elapsed / 1e9);
+    }
+
+    private MatmulReport matmul(Optional<KoEmbedBridge> bridge) throws Exception {
+        int rows = 256;
+        double seconds = o.quick ? 0.3 : 2.0;
+        log("FMA peak ...");
+        FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1,
+                o.quick ? 2 : 5, o.quick ? 0.2 : 0.5);
+        log("FMA peak: %.1f GFLOP/s on %d threads (%d-bit vectors)", peak.gflops(), peak.threads(), peak.laneBits());
+        Map<MatmulBench.Shape, Double> koembed = new LinkedHashMap<>();
+        String kernelName = null;
+        String note = "";
+        Optional<MatmulKernel> kernel = bridge.flatMap(KoEmbedBridge::matmulKernel);
+        if (kernel.isPresent()) {
+            kernelName = kernel.get().name();
+            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
+                koembed.put(s, MatmulBench.kernelGflops(kernel.get(), s, rows, seconds));
+                log("%s %s: %.1f GFLOP/s", kernelName, s.label(rows), koembed.get(s));
+            }
+        } else {
+            note = bridge.isEmpty() ? "KoEmbed is not in this build."
+                    : "KoEmbed's kernel is not wired yet (KoEmbedSide.matmulKernel() in bench/src/main/java/io/koembed/bench/koembed).";
+        }
+        Map<MatmulBench.Shape, Double> ort = new LinkedHashMap<>();
+        if (MatmulBench.ortModelsPresent(o.model)) {
+            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
+                ort.put(s, MatmulBench.ortGflops(o.model.resolve(s.onnxFileName()), s, rows, seconds));
+                log("ONNX Runtime MatMul %s: %.1f GFLOP/s", s.label(rows), ort.get(s));
+            }
+        } else {
+            note += " No ONNX MatMul models in " + o.model + " (rerun bench/setup).";
+        }
+        return new MatmulReport(rows, peak, kernelName, koembed, ort, note.strip());
+    }
+
+    // ---- inputs -------------------------------------------------------------------------------------------
+
+    /** {@code n} texts spread evenly over the list (every k-th), so that all lengths are represented. */
+    static List<String> spread(List<String> texts, int n) {
+        n = Math.min(n, texts.size());
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(texts.get((int) ((long) i * texts.size() / n)));
+        }
+        return out;
+    }
+
+    /**
+     * A text of about {@code tokens} tokens: consecutive distinct KorSTS sentences joined with spaces, as many as
+     * bring the token count closest to the target.
+     */
+    static String longText(List<String> texts, TextTokenizer tok, int tokens) {
+        StringBuilder sb = new StringBuilder();
+        String best = texts.getFirst();
+        int bestDiff = Integer.MAX_VALUE;
+        String previous = null;
+        for (String t : texts) {
+            if (t.equals(previous)) {
+                continue;
+            }
+            previous = t;
+            if (!sb.isEmpty()) {
+                sb.append(' ');
+            }
+            sb.append(t);
+            int n = tok.ids(sb.toString()).length;
+            if (Math.abs(n - tokens) < bestDiff) {
+                bestDiff = Math.abs(n - tokens);
+                best = sb.toString();
+            }
+            if (n >= tokens) {
+                break;
+            }
+        }
+        return best;
+    }
+
+    /** The engines in list order on even rounds and reversed on odd ones. */
+    static List<Engine> interleaved(List<Engine> engines, int round) {
+        if (round % 2 == 0) {
+            return engines;
+        }
+        List<Engine> r = new ArrayList<>(engines);
+        Collections.reverse(r);
+        return r;
+    }
+
+    static String now() {
+        return ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    }
+
+    static JsonNode readJson(Path p) {
+        try {
+            return new ObjectMapper().readTree(p.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

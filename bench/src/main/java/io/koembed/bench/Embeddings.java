@@ -1,0 +1,69 @@
+package io.koembed.bench;
+
+/** Mean pooling and comparison of embeddings. */
+public final class Embeddings {
+
+    private Embeddings() {}
+
+    /**
+     * sentence-transformers' mean pooling of one sequence of a padded batch: the average of the first
+     * {@code length} token states of row {@code row} in {@code states} ([batch][seq][hidden], row-major). The
+     * tokens after {@code length} are padding (attention mask 0) and are left out, as the mask says.
+     */
+    public static float[] meanPool(float[] states, int row, int seq, int hidden, int length) {
+        double[] sum = new double[hidden];
+        int base = row * seq * hidden;
+        for (int t = 0; t < length; t++) {
+            int o = base + t * hidden;
+            for (int h = 0; h < hidden; h++) {
+                sum[h] += states[o + h];
+            }
+        }
+        float[] out = new float[hidden];
+        double n = Math.max(length, 1e-9);
+        for (int h = 0; h < hidden; h++) {
+            out[h] = (float) (sum[h] / n);
+        }
+        return out;
+    }
+
+    /** The largest |a - b| over all entries; infinite if the shapes differ or a value is NaN. */
+    public static double maxAbsDiff(float[][] a, float[][] b) {
+        if (a.length != b.length) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, maxAbsDiff(a[i], b[i]));
+        }
+        return worst;
+    }
+
+    public static double maxAbsDiff(float[] a, float[] b) {
+        if (a == null || b == null || a.length != b.length) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - b[i]);
+            if (!(d <= worst)) {           // also catches NaN
+                worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+            }
+        }
+        return worst;
+    }
+
+    /** Index of the row of a where |a - b| is largest, for error messages. */
+    public static int worstRow(float[][] a, float[][] b) {
+        int worst = 0;
+        double w = -1;
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            double d = maxAbsDiff(a[i], b[i]);
+            if (d > w) {
+                w = d;
+                worst = i;
+            }
+        }
+        return worst;
+    }
+}

@@ -1,0 +1,22 @@
+package io.koembed.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the harness needs from KoEmbed, behind one interface so that the harness itself compiles without
+ * koembed-core (see the {@code without-koembed} profile in bench/pom.xml). The one implementation is
+ * {@code io.koembed.bench.koembed.KoEmbedSide}, found by {@link Benchmark} by name.
+ */
+public interface KoEmbedBridge {
+
+    /** The KoEmbed rows of the table, in order (fp32 first; later bf16, int8). */
+    List<EngineSpec> engines(Path modelDir);
+
+    /** KoEmbed's matrix-multiply kernel for the GFLOP/s lines, or empty while it is not wired. */
+    Optional<MatmulKernel> matmulKernel();
+
+    /** Library version or build identification for the report header. */
+    String version();
+}

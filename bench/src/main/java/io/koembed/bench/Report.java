@@ -1,0 +1,204 @@
+package io.koembed.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+
+/** The Markdown report. */
+final class Report {
+
+    private Report() {}
+
+    static String markdown(Benchmark.Options o, Benchmark.Context c) {
+        StringBuilder md = new StringBuilder();
+        md.append("# KoEmbed vs ONNX Runtime\n\n");
+        if (o.quick()) {
+            md.append("**QUICK RUN (`--quick`): a check of the harness on a subset; these numbers are not for comparison.**\n\n");
+        }
+        md.append("Run ").append(Benchmark.now()).append(". Same machine, weights, token ids and batches for every engine, ")
+                .append("one JVM; engines interleaved in every measurement.\n\n");
+
+        JsonNode cfg = c.config();
+        List<String[]> env = new ArrayList<>();
+        env.add(row("CPU", SystemInfo.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores available to the JVM, " + SystemInfo.cpuMhz() + " MHz (/proc/cpuinfo); SIMD: "
+                + SystemInfo.simdFlags()));
+        env.add(row("OS", SystemInfo.os()));
+        env.add(row("JDK", SystemInfo.jvm()));
+        env.add(row("JVM flags", "`" + SystemInfo.jvmFlags() + "`"));
+        env.add(row("Vector API", "preferred species " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits ("
+                + FloatVector.SPECIES_PREFERRED.length() + " floats)"));
+        env.add(row("ONNX Runtime", OrtEngine.version() + " (Maven com.microsoft.onnxruntime:onnxruntime, CPU), "
+                + OrtEngine.describeOptions()));
+        env.add(row("KoEmbed", c.koembedVersion()));
+        env.add(row("model", String.format(Locale.ROOT,
+                "`%s`: %s, %d layers, hidden %d, %d heads, FFN %d, vocab %d; random weights (bench/scripts/make_model.py); fp32 on disk",
+                o.model().getFileName(), cfg.path("architectures").path(0).asText("?"),
+                cfg.path("num_hidden_layers").asInt(), cfg.path("hidden_size").asInt(),
+                cfg.path("num_attention_heads").asInt(), cfg.path("intermediate_size").asInt(),
+                cfg.path("vocab_size").asInt())));
+        env.add(row("tokenizer", c.tokenizer().description() + "; used for every engine"));
+        env.add(row("data", String.format(Locale.ROOT,
+                "KorSTS dev (`%s`): %d sentences, %d tokens (mean %.1f, max %d per sentence incl. <s> </s>); "
+                        + "long text: %d tokens",
+                o.data().getFileName(), c.sentences(), c.totalTokens(), c.totalTokens() / (double) c.sentences(),
+                c.maxTokens(), c.longTextTokens())));
+        StringBuilder checks = new StringBuilder();
+        for (Map.Entry<String, Double> e : c.checks().entrySet()) {
+            if (!checks.isEmpty()) {
+                checks.append("; ");
+            }
+            checks.append(e.getKey()).append(": ").append(String.format(Locale.ROOT, "%.2g", e.getValue()));
+        }
+        env.add(row("correctness", "max abs diff of the embeddings, all within the tolerance "
+                + String.format(Locale.ROOT, "%.0e", o.tolerance()) + " — " + checks));
+        md.append(table(new String[] {"", ""}, env, "l")).append('\n');
+
+        // ---- the main table ----
+        String baseline = Benchmark.ORT_NAME;
+        String b32 = "KorSTS dev, batch 32 (sent/s)";
+        String b1m = "batch 1, median (ms/sent)";
+        String b1p = "batch 1, p90 (ms/sent)";
+        String b8 = c.longTextTokens() + "-token text, batch 8 (sent/s)";
+        String b64 = c.longTextTokens() + "-token text, batch 64 (sent/s)";
+        md.append("## Encoder speed\n\n");
+        List<String[]> rows = new ArrayList<>();
+        Double base32 = c.batch32().get(baseline);
+        double[] base1 = c.batch1Ms().get(baseline);
+        Map<String, Double> l8 = c.longThroughput().get(8);
+        Map<String, Double> l64 = c.longThroughput().get(64);
+        for (Benchmark.Loaded l : c.loaded()) {
+            String n = l.engine().name();
+            double[] ms = c.batch1Ms().get(n);
+            rows.add(new String[] {
+                    n,
+                    higher(c.batch32().get(n), base32),
+                    lower(Stats.median(ms), base1 == null ? null : Stats.median(base1)),
+                    lower(Stats.quantile(ms, 0.9), base1 == null ? null : Stats.quantile(base1, 0.9)),
+                    higher(l8.get(n), l8.get(baseline)),
+                    higher(l64.get(n), l64.get(baseline))});
+        }
+        md.append(table(new String[] {"engine", b32, b1m, b1p, b8, b64}, rows, "r")).append('\n');
+        md.append(String.format(Locale.ROOT,
+                "In parentheses: speed relative to ONNX Runtime in this run, > 1 = faster than ONNX Runtime (for the "
+                        + "batch-1 times: ONNX Runtime's time / the engine's time). Texts in, pooled vectors out: each engine "
+                        + "tokenizes with the same tokenizer inside the timed call (%.1f µs per KorSTS sentence, see below). "
+                        + "Batch 32: all %d sentences, sorted longest first and padded per batch%s. Batch 1: %d sentences "
+                        + "spread over the set, one call each. Long text: the same text repeated to fill the batch, calls "
+                        + "repeated for at least %.0f s.\n\n",
+                c.tokenizeSeconds() * 1e6 / c.sentences(), c.sentences(),
+                o.rounds() > 1 ? ", best of " + o.rounds() + " rounds" : "", base1 == null ? c.batch1Ms().values()
+                        .iterator().next().length : base1.length, o.minSeconds()));
+
+        // ---- matmul ----
+        Benchmark.MatmulReport mm = c.matmul();
+        if (mm != null) {
+            md.append("## Matrix multiply, fp32 (").append(mm.rows()).append(" activation rows × the layer weights)\n\n");
+            double peak = mm.peak().gflops();
+            List<String[]> mrows = new ArrayList<>();
+            List<String> header = new ArrayList<>(List.of("kernel"));
+            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
+                header.add(s.label(mm.rows()) + " (GFLOP/s)");
+            }
+            mrows.add(matmulRow("KoEmbed " + (mm.koembedKernel() == null ? "(not wired)" : mm.koembedKernel()),
+                    mm.koembed(), peak));
+            mrows.add(matmulRow("ONNX Runtime MatMul (MLAS)", mm.ort(), peak));
+            md.append(table(header.toArray(new String[0]), mrows, "r")).append('\n');
+            md.append(String.format(Locale.ROOT,
+                    "In parentheses: share of the FMA peak, **%.1f GFLOP/s** measured in this run (Java Vector API "
+                            + "`FloatVector.fma`, %d-bit vectors, %d independent accumulators per thread, %d threads). "
+                            + "Median time per call; the KoEmbed kernel's result is checked against a double-precision "
+                            + "reference first.%s\n\n",
+                    peak, mm.peak().laneBits(), FmaPeak.ACCUMULATORS, mm.peak().threads(),
+                    mm.note().isEmpty() ? "" : " " + mm.note()));
+        }
+
+        // ---- other ----
+        md.append("## Other measurements\n\n");
+        md.append(String.format(Locale.ROOT,
+                "- Tokenization (%s), one thread: %.1f ms for the %d sentences = %.1f µs per sentence, %.2f M tokens/s "
+                        + "(best of 3 passes after a warm-up pass).\n",
+                c.tokenizer().description(), c.tokenizeSeconds() * 1e3, c.sentences(),
+                c.tokenizeSeconds() * 1e6 / c.sentences(), c.totalTokens() / c.tokenizeSeconds() / 1e6));
+        for (Benchmark.Loaded l : c.loaded()) {
+            md.append(String.format(Locale.ROOT,
+                    "- %s: load to first embedding %.2f s; peak RSS while loading and encoding the %d sentences %d MiB "
+                            + "(process VmHWM%s; RSS before loading %d MiB, so +%d MiB); that first pass (JIT warm-up, "
+                            + "untimed in the table) took %.2f s.\n",
+                    l.engine().name(), l.loadToFirstSeconds(), c.sentences(), l.peakRssKib() >> 10,
+                    l.peakReset() ? ", reset before loading" : ", since process start: could not reset",
+                    l.rssBeforeKib() >> 10, (l.peakRssKib() - l.rssBeforeKib()) >> 10, l.warmupSeconds()));
+        }
+        md.append(String.format(Locale.ROOT, "- RSS at the end (all engines loaded): %d MiB.\n",
+                c.rssEndKib() >> 10));
+        md.append("- Engines are loaded in table order (KoEmbed first, ONNX Runtime last), so each RSS includes what "
+                + "was loaded before it.\n");
+        return md.toString();
+    }
+
+    private static String[] row(String a, String b) {
+        return new String[] {a, b};
+    }
+
+    private static String[] matmulRow(String name, Map<MatmulBench.Shape, Double> values, double peak) {
+        String[] r = new String[MatmulBench.SHAPES.size() + 1];
+        r[0] = name;
+        for (int i = 0; i < MatmulBench.SHAPES.size(); i++) {
+            Double v = values.get(MatmulBench.SHAPES.get(i));
+            r[i + 1] = v == null ? "—" : String.format(Locale.ROOT, "%.1f (%.0f%%)", v, 100 * v / peak);
+        }
+        return r;
+    }
+
+    /** A higher-is-better value with its ratio to the baseline. */
+    static String higher(Double v, Double base) {
+        if (v == null) {
+            return "—";
+        }
+        String s = number(v);
+        return base == null ? s : s + String.format(Locale.ROOT, " (%.2f×)", v / base);
+    }
+
+    /** A lower-is-better value (a time) with the baseline's time divided by it. */
+    static String lower(Double v, Double base) {
+        if (v == null) {
+            return "—";
+        }
+        String s = number(v);
+        return base == null ? s : s + String.format(Locale.ROOT, " (%.2f×)", base / v);
+    }
+
+    static String number(double v) {
+        if (v >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (v >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    /** A Markdown table; {@code align} "r" right-aligns every column but the first. */
+    static String table(String[] header, List<String[]> rows, String align) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| ").append(String.join(" | ", header)).append(" |\n|");
+        for (int i = 0; i < header.length; i++) {
+            sb.append(i > 0 && align.equals("r") ? "---:|" : "---|");
+        }
+        sb.append('\n');
+        for (String[] r : rows) {
+            sb.append("| ");
+            for (int i = 0; i < r.length; i++) {
+                if (i > 0) {
+                    sb.append(" | ");
+                }
+                sb.append(r[i].replace("|", "\\|").replace("\n", " "));
+            }
+            sb.append(" |\n");
+        }
+        return sb.toString();
+    }
+}
