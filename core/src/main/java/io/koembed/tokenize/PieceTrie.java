@@ -18,9 +18,9 @@ final class PieceTrie {
 
     private static final long EMPTY = -1L;
 
-    private final long[] edgeKeys;   // (parent << 16) | char, or EMPTY
-    private final int[] edgeTargets; // child node of each edge slot
-    private final int shift;         // 64 - log2(table size)
+    private long[] edgeKeys;         // (parent << 16) | char, or EMPTY; final after construction
+    private int[] edgeTargets;       // child node of each edge slot
+    private int shift;               // 64 - log2(table size)
     private final int[] value;       // per node: value of the key ending there, or -1
     private final int edgeCount;
 
@@ -38,11 +38,7 @@ final class PieceTrie {
             throw new IllegalArgumentException("vocabulary too large: " + totalChars + " characters");
         }
         int maxNodes = (int) totalChars + 1;
-        int bits = Math.max(4, 64 - Long.numberOfLeadingZeros(2L * maxNodes)); // load factor <= 1/2
-        edgeKeys = new long[1 << bits];
-        Arrays.fill(edgeKeys, EMPTY);
-        edgeTargets = new int[1 << bits];
-        shift = 64 - bits;
+        allocate(2L * maxNodes); // sized for the worst case (no shared prefixes), shrunk below
         int[] val = new int[maxNodes];
         Arrays.fill(val, -1);
         int nodes = 1;
@@ -54,10 +50,7 @@ final class PieceTrie {
             int node = ROOT;
             for (int i = 0; i < key.length(); i++) {
                 long edge = ((long) node << 16) | key.charAt(i);
-                int slot = slot(edge);
-                while (edgeKeys[slot] != EMPTY && edgeKeys[slot] != edge) {
-                    slot = (slot + 1) & (edgeKeys.length - 1);
-                }
+                int slot = findSlot(edge);
                 if (edgeKeys[slot] == EMPTY) {
                     edgeKeys[slot] = edge;
                     edgeTargets[slot] = nodes++;
@@ -70,6 +63,43 @@ final class PieceTrie {
         }
         value = Arrays.copyOf(val, nodes);
         edgeCount = nodes - 1;
+
+        // Real vocabularies share prefixes heavily; rehash into a table at most about 2/3 full.
+        long[] oldKeys = edgeKeys;
+        int[] oldTargets = edgeTargets;
+        allocate(edgeCount + (edgeCount >> 1) + 1);
+        if (edgeKeys.length < oldKeys.length) {
+            for (int slot = 0; slot < oldKeys.length; slot++) {
+                if (oldKeys[slot] != EMPTY) {
+                    int to = findSlot(oldKeys[slot]);
+                    edgeKeys[to] = oldKeys[slot];
+                    edgeTargets[to] = oldTargets[slot];
+                }
+            }
+        } else {
+            edgeKeys = oldKeys;
+            edgeTargets = oldTargets;
+            shift = 64 - Integer.numberOfTrailingZeros(oldKeys.length);
+        }
+    }
+
+    /** An empty table of the smallest power of two holding {@code minSlots}. */
+    private void allocate(long minSlots) {
+        int bits = Math.max(4, 64 - Long.numberOfLeadingZeros(minSlots - 1));
+        edgeKeys = new long[1 << bits];
+        Arrays.fill(edgeKeys, EMPTY);
+        edgeTargets = new int[1 << bits];
+        shift = 64 - bits;
+    }
+
+    /** The slot holding {@code edge}, or the empty slot where it would go (linear probing). */
+    private int findSlot(long edge) {
+        int mask = edgeKeys.length - 1;
+        int slot = slot(edge);
+        while (edgeKeys[slot] != EMPTY && edgeKeys[slot] != edge) {
+            slot = (slot + 1) & mask;
+        }
+        return slot;
     }
 
     private int slot(long edge) {

@@ -140,10 +140,6 @@ public final class Tokenizer {
         return vocabSize;
     }
 
-    public Unigram model() {
-        return model;
-    }
-
     /**
      * The general entry: {@code b} null for a single sequence, {@code maxLength} negative for no truncation.
      */

@@ -114,7 +114,7 @@ class VariantsAgainstRustTest {
         Tokenizer ours = Tokenizer.fromTokenizerJson(file);
 
         List<String> texts = new ArrayList<>(Reference.fixtureTexts());
-        texts.addAll(Reference.generated(name.hashCode(), 300));
+        texts.addAll(Reference.generated(name.hashCode(), 150));
         texts.addAll(List.of("KO와 ＫＯ와 ko", "문장  문장\t문장", "ab abc ab-ab xab", "[SEP]x [SEP] [SEP]",
                 "<s>안녕", " <mask>안녕", "  앞 공백", "입니다   입니다", "\u2581\u2581x", "<s>", " "));
         List<String> failures = new ArrayList<>();
