@@ -16,13 +16,8 @@ final class PieceTrie {
     /** The root node, where every walk starts. */
     static final int ROOT = 0;
 
-    private static final long EMPTY = -1L;
-
-    private long[] edgeKeys;         // (parent << 16) | char, or EMPTY; final after construction
-    private int[] edgeTargets;       // child node of each edge slot
-    private int shift;               // 64 - log2(table size)
-    private final int[] value;       // per node: value of the key ending there, or -1
-    private final int edgeCount;
+    private final EdgeTable edges;
+    private final int[] value; // per node: value of the key ending there, or -1
 
     /**
      * @param keys      the strings; empty keys are ignored (they can never match, as in the Rust tries)
@@ -38,7 +33,7 @@ final class PieceTrie {
             throw new IllegalArgumentException("vocabulary too large: " + totalChars + " characters");
         }
         int maxNodes = (int) totalChars + 1;
-        allocate(2L * maxNodes); // sized for the worst case (no shared prefixes), shrunk below
+        EdgeTable table = new EdgeTable(2L * maxNodes); // the worst case: no shared prefixes
         int[] val = new int[maxNodes];
         Arrays.fill(val, -1);
         int nodes = 1;
@@ -49,80 +44,31 @@ final class PieceTrie {
             }
             int node = ROOT;
             for (int i = 0; i < key.length(); i++) {
-                long edge = ((long) node << 16) | key.charAt(i);
-                int slot = findSlot(edge);
-                if (edgeKeys[slot] == EMPTY) {
-                    edgeKeys[slot] = edge;
-                    edgeTargets[slot] = nodes++;
+                long edge = EdgeTable.edge(node, key.charAt(i));
+                int slot = table.find(edge);
+                if (table.keys[slot] == EdgeTable.EMPTY) {
+                    table.keys[slot] = edge;
+                    table.targets[slot] = nodes++;
                 }
-                node = edgeTargets[slot];
+                node = table.targets[slot];
             }
             if (val[node] < 0 || !keepFirst) {
                 val[node] = values[k];
             }
         }
         value = Arrays.copyOf(val, nodes);
-        edgeCount = nodes - 1;
-
-        // Real vocabularies share prefixes heavily; rehash into a table at most about 2/3 full.
-        long[] oldKeys = edgeKeys;
-        int[] oldTargets = edgeTargets;
-        allocate(edgeCount + (edgeCount >> 1) + 1);
-        if (edgeKeys.length < oldKeys.length) {
-            for (int slot = 0; slot < oldKeys.length; slot++) {
-                if (oldKeys[slot] != EMPTY) {
-                    int to = findSlot(oldKeys[slot]);
-                    edgeKeys[to] = oldKeys[slot];
-                    edgeTargets[to] = oldTargets[slot];
-                }
-            }
-        } else {
-            edgeKeys = oldKeys;
-            edgeTargets = oldTargets;
-            shift = 64 - Integer.numberOfTrailingZeros(oldKeys.length);
-        }
-    }
-
-    /** An empty table of the smallest power of two holding {@code minSlots}. */
-    private void allocate(long minSlots) {
-        int bits = Math.max(4, 64 - Long.numberOfLeadingZeros(minSlots - 1));
-        edgeKeys = new long[1 << bits];
-        Arrays.fill(edgeKeys, EMPTY);
-        edgeTargets = new int[1 << bits];
-        shift = 64 - bits;
-    }
-
-    /** The slot holding {@code edge}, or the empty slot where it would go (linear probing). */
-    private int findSlot(long edge) {
-        int mask = edgeKeys.length - 1;
-        int slot = slot(edge);
-        while (edgeKeys[slot] != EMPTY && edgeKeys[slot] != edge) {
-            slot = (slot + 1) & mask;
-        }
-        return slot;
-    }
-
-    private int slot(long edge) {
-        return (int) ((edge * 0x9E3779B97F4A7C15L) >>> shift);
+        edges = table.shrunkTo(nodes - 1); // real vocabularies share prefixes heavily
     }
 
     boolean isEmpty() {
-        return edgeCount == 0;
+        return value.length == 1;
     }
 
     /** The node reached from {@code node} by {@code c}, or -1 when no key continues that way. */
     int step(int node, char c) {
-        long edge = ((long) node << 16) | c;
-        int mask = edgeKeys.length - 1;
-        for (int slot = slot(edge); ; slot = (slot + 1) & mask) {
-            long k = edgeKeys[slot];
-            if (k == edge) {
-                return edgeTargets[slot];
-            }
-            if (k == EMPTY) {
-                return -1;
-            }
-        }
+        long edge = EdgeTable.edge(node, c);
+        int slot = edges.find(edge);
+        return edges.keys[slot] == edge ? edges.targets[slot] : -1;
     }
 
     /** The value of the key ending at {@code node}, or -1 when no key ends there. */
@@ -148,5 +94,53 @@ final class PieceTrie {
             }
         }
         return best;
+    }
+
+    /** Linear-probing hash table from edge keys {@code (parent << 16) | char} to child nodes. */
+    private static final class EdgeTable {
+        static final long EMPTY = -1L;
+
+        final long[] keys;
+        final int[] targets;
+        private final int shift; // 64 - log2(size)
+
+        /** An empty table of the smallest power of two holding {@code minSlots}. */
+        EdgeTable(long minSlots) {
+            int bits = Math.max(4, 64 - Long.numberOfLeadingZeros(minSlots - 1));
+            keys = new long[1 << bits];
+            Arrays.fill(keys, EMPTY);
+            targets = new int[1 << bits];
+            shift = 64 - bits;
+        }
+
+        static long edge(int node, char c) {
+            return ((long) node << 16) | c;
+        }
+
+        /** The slot holding {@code edge}, or the empty slot where it would go. */
+        int find(long edge) {
+            int mask = keys.length - 1;
+            int slot = (int) ((edge * 0x9E3779B97F4A7C15L) >>> shift);
+            while (keys[slot] != EMPTY && keys[slot] != edge) {
+                slot = (slot + 1) & mask;
+            }
+            return slot;
+        }
+
+        /** This table, or a copy at most about 2/3 full when that is smaller. */
+        EdgeTable shrunkTo(int edgeCount) {
+            EdgeTable small = new EdgeTable(edgeCount + (edgeCount >> 1) + 1L);
+            if (small.keys.length >= keys.length) {
+                return this;
+            }
+            for (int slot = 0; slot < keys.length; slot++) {
+                if (keys[slot] != EMPTY) {
+                    int to = small.find(keys[slot]);
+                    small.keys[to] = keys[slot];
+                    small.targets[to] = targets[slot];
+                }
+            }
+            return small;
+        }
     }
 }

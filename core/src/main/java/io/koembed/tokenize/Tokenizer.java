@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -58,8 +59,9 @@ public final class Tokenizer {
                      PostProcessor postProcessor, String padToken) {
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
-        this.model = model;
-        this.addedVocabulary = new AddedVocabulary(addedTokens, model, normalizer);
+        this.model = Objects.requireNonNull(model, "model");
+        this.addedVocabulary = new AddedVocabulary(Objects.requireNonNull(addedTokens, "addedTokens"), model,
+                normalizer);
         this.postProcessor = postProcessor;
         this.padId = padToken == null ? -1 : tokenToId(padToken).orElse(-1);
         // Rust: the size of the union of the model's and the added tokens' token -> id maps.
@@ -105,7 +107,7 @@ public final class Tokenizer {
 
     /** A pair with the post-processor's pair template (e.g. {@code <s> A </s></s> B </s>}), no truncation. */
     public Encoding encodePair(String a, String b) {
-        return encode(a, b, true, -1);
+        return encode(a, Objects.requireNonNull(b, "b"), true, -1);
     }
 
     /**
@@ -115,7 +117,7 @@ public final class Tokenizer {
      * @throws IllegalArgumentException when {@code maxLength} cannot even hold the special tokens
      */
     public Encoding encodePair(String a, String b, int maxLength) {
-        return encode(a, b, true, maxLength);
+        return encode(a, Objects.requireNonNull(b, "b"), true, maxLength);
     }
 
     /** The pad token's id, or -1 when the tokenizer has none. */
@@ -144,9 +146,7 @@ public final class Tokenizer {
      * The general entry: {@code b} null for a single sequence, {@code maxLength} negative for no truncation.
      */
     Encoding encode(String a, String b, boolean addSpecialTokens, int maxLength) {
-        if (a == null) {
-            throw new NullPointerException("text");
-        }
+        Objects.requireNonNull(a, "text");
         Encoding first = encodeSequence(a, 0);
         Encoding second = b == null ? null : encodeSequence(b, 1);
 
