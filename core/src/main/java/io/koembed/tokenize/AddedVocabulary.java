@@ -23,7 +23,7 @@ import java.util.Set;
  * over the white space before it (never into the previous match), {@code rstrip} over the white space after it.
  * The flags come from the token registered under the matched id.
  */
-public final class AddedVocabulary {
+final class AddedVocabulary {
 
     /** A piece of a text: either an added token's span ({@code id >= 0}) or plain text between tokens. */
     record Split(int start, int end, int id) {
@@ -42,7 +42,7 @@ public final class AddedVocabulary {
      * @param model      the model, whose pieces give existing ids
      * @param normalizer the tokenizer's normalizer (for {@code normalized=true} contents), or null
      */
-    public AddedVocabulary(List<AddedToken> tokens, Unigram model, Normalizer normalizer) {
+    AddedVocabulary(List<AddedToken> tokens, Unigram model, Normalizer normalizer) {
         List<AddedToken> specialTokens = new ArrayList<>();
         Set<String> specialContents = new HashSet<>();
         List<AddedToken> classicTokens = new ArrayList<>();

@@ -4,7 +4,7 @@
  *
  * <p>Entry point: {@link io.koembed.tokenize.Tokenizer} ({@code fromTokenizerJson} reads a tokenizer.json; its
  * public constructor assembles the same pipeline from parts for other loaders). Parts, one class per concept:
- * {@link io.koembed.tokenize.AddedVocabulary} / {@link io.koembed.tokenize.AddedToken} (special tokens cut out of
+ * {@link io.koembed.tokenize.AddedToken} (special tokens, cut out of
  * the raw text), {@link io.koembed.tokenize.Normalizer} ({@link io.koembed.tokenize.PrecompiledCharsmap},
  * {@link io.koembed.tokenize.StripNormalizer}, {@link io.koembed.tokenize.ReplaceNormalizer},
  * {@link io.koembed.tokenize.UnicodeFormNormalizer}, {@link io.koembed.tokenize.LowercaseNormalizer},
