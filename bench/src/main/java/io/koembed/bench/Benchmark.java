@@ -109,7 +109,7 @@ public final class Benchmark {
 
     /** An engine with what its loading cost. */
     record Loaded(Engine engine, double loadToFirstSeconds, long rssBeforeKib, long peakRssKib, boolean peakReset,
-                  float[][] warmupEmbeddings, double warmupSeconds) {}
+                  long heapCommittedMib, float[][] warmupEmbeddings, double warmupSeconds) {}
 
     private final Options o;
     private final long start = System.nanoTime();
@@ -349,7 +349,8 @@ public final class Benchmark {
             long peak = SystemInfo.statusKib("VmHWM");
             log("%s: warm-up over %d sentences at batch 32: %.2f s; peak RSS %d MiB", spec.name(), texts.size(),
                     warmSeconds, peak >> 10);
-            return new Loaded(engine, loadSeconds, rssBefore, peak, reset, warm, warmSeconds);
+            long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20;
+            return new Loaded(engine, loadSeconds, rssBefore, peak, reset, heap, warm, warmSeconds);
         } catch (RuntimeException | Error e) {
             engine.close();
             throw e;
@@ -440,7 +441,7 @@ public final class Benchmark {
 
     /**
      * Sentences/s of encoding {@code batch} as one batch: one warm-up call, then calls until at least
-     * {@code minSeconds} and at least 2 calls have passed.
+     * {@code minSeconds} and at least 2 calls (1 with --quick) have passed.
      */
     private double boxedThroughput(Engine e, List<String> batch, float[] expected) {
         float[][] out = e.encode(batch, batch.size());
@@ -455,7 +456,7 @@ public final class Benchmark {
             e.encode(batch, batch.size());
             calls++;
             elapsed = System.nanoTime() - t0;
-        } while (calls < 2 || elapsed < o.minSeconds * 1e9);
+        } while (calls < (o.quick ? 1 : 2) || elapsed < o.minSeconds * 1e9);
         return calls * (double) batch.size() / (elapsed / 1e9);
     }
 

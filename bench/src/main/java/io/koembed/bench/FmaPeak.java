@@ -24,14 +24,20 @@ public final class FmaPeak {
 
     /** Best of {@code trials} runs of about {@code secondsPerTrial} each, on {@code threads} threads. */
     public static Result measure(int threads, int trials, double secondsPerTrial) throws InterruptedException {
-        // Warm up (C2 compiles loop()) and calibrate the iteration count to the wanted duration.
-        long iters = 1 << 16;
-        for (int i = 0; i < 20; i++) {
+        // Warm up until C2 has compiled loop() (interpreted it is ~20x slower), i.e. until two consecutive timings
+        // of the same call agree within 10 %, then size the trials from the compiled speed.
+        long iters = 1 << 18;
+        double perIter = Double.MAX_VALUE;
+        for (int i = 0; i < 60; i++) {
+            long t0 = System.nanoTime();
             sink += loop(iters);
+            double p = (System.nanoTime() - t0) / (double) iters;
+            boolean stable = Math.abs(p - perIter) < 0.1 * perIter;
+            perIter = Math.min(perIter, p);
+            if (stable && i >= 10) {
+                break;
+            }
         }
-        long t0 = System.nanoTime();
-        sink += loop(iters * 16);
-        double perIter = (System.nanoTime() - t0) / (iters * 16.0);
         long n = Math.max(1 << 16, (long) (secondsPerTrial * 1e9 / perIter));
 
         double best = 0;

@@ -126,11 +126,12 @@ final class Report {
         for (Benchmark.Loaded l : c.loaded()) {
             md.append(String.format(Locale.ROOT,
                     "- %s: load to first embedding %.2f s; peak RSS while loading and encoding the %d sentences %d MiB "
-                            + "(process VmHWM%s; RSS before loading %d MiB, so +%d MiB); that first pass (JIT warm-up, "
-                            + "untimed in the table) took %.2f s.\n",
+                            + "(process VmHWM%s; RSS before loading %d MiB, so +%d MiB; Java heap committed after it "
+                            + "%d MiB); that first pass (JIT warm-up, untimed in the table) took %.2f s.\n",
                     l.engine().name(), l.loadToFirstSeconds(), c.sentences(), l.peakRssKib() >> 10,
                     l.peakReset() ? ", reset before loading" : ", since process start: could not reset",
-                    l.rssBeforeKib() >> 10, (l.peakRssKib() - l.rssBeforeKib()) >> 10, l.warmupSeconds()));
+                    l.rssBeforeKib() >> 10, (l.peakRssKib() - l.rssBeforeKib()) >> 10, l.heapCommittedMib(),
+                    l.warmupSeconds()));
         }
         md.append(String.format(Locale.ROOT, "- RSS at the end (all engines loaded): %d MiB.\n",
                 c.rssEndKib() >> 10));

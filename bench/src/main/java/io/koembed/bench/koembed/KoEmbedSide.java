@@ -7,6 +7,11 @@ import io.koembed.bench.MatmulKernel;
 import io.koembed.bench.TextTokenizer;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
+import io.koembed.tensor.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -31,29 +36,37 @@ public final class KoEmbedSide implements KoEmbedBridge {
     }
 
     /**
-     * ADAPTER, NOT WIRED YET: KoEmbed's matrix-multiply kernel (package io.koembed.tensor, being written in the
-     * encoder branch). After merging main, return it here, e.g.
-     * <pre>{@code
-     * return Optional.of(new MatmulKernel() {
-     *     public String name() { return "KoEmbed <kernel name>"; }
-     *     public Prepared prepare(float[] w, int out, int in) {
-     *         var packed = <io.koembed.tensor kernel>.pack(w, out, in);       // whatever the encoder does at load
-     *         return (x, rows, y) -> <io.koembed.tensor kernel>.matmul(x, rows, packed, y);  // y = x · Wᵀ
-     *     }
-     * });
-     * }</pre>
-     * The harness checks the result against a double-precision reference before timing it.
+     * The matmul adapter: KoEmbed's {@link Kernels#matmul} on the shared pool, exactly as the encoder calls it
+     * for its linear layers ({@code C = A · Wᵀ}, W read in place as a little-endian F32 {@link MemorySegment} in
+     * the safetensors [out, in] layout; no bias here). {@code prepare} copies W into such a segment (what mapping
+     * model.safetensors gives the encoder); only {@code apply} is timed. If the kernel API changes, this method is
+     * the one place to adapt.
      */
     @Override
     public Optional<MatmulKernel> matmulKernel() {
-        return Optional.empty();
+        Kernels kernels = Kernels.shared();
+        return Optional.of(new MatmulKernel() {
+            @Override
+            public String name() {
+                return "Kernels.matmul (" + kernels.ops().name() + ", " + kernels.parallel().threads() + " threads)";
+            }
+
+            @Override
+            public Prepared prepare(float[] weight, int out, int in) {
+                MemorySegment w = Arena.global().allocate(4L * out * in, 64);
+                MemorySegment.copy(weight, 0, w, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN),
+                        0, out * in);
+                return (x, rows, y) -> kernels.matmul(x, rows, in, w, null, y, out);
+            }
+        });
     }
 
     @Override
     public String version() {
         Package p = SentenceTransformer.class.getPackage();
         String v = p == null ? null : p.getImplementationVersion();
-        return v == null ? "koembed-core (version not in manifest)" : v;
+        String commit = System.getProperty("bench.commit");
+        return (v == null ? "koembed-core" : "koembed-core " + v) + (commit == null ? "" : ", commit " + commit);
     }
 
     /** SentenceTransformer.encode with the benchmark's batch size, nothing else changed from the defaults. */
