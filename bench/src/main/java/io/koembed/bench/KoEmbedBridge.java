@@ -14,6 +14,12 @@ public interface KoEmbedBridge {
     /** The KoEmbed rows of the table, in order (fp32 first; later bf16, int8). */
     List<EngineSpec> engines(Path modelDir);
 
+    /**
+     * KoEmbed's tokenizer for the model, for runs without KoEmbed rows ({@code --engines ort}): the model stays
+     * loaded (memory-mapped, untouched weights) until the JVM exits.
+     */
+    TextTokenizer tokenizer(Path modelDir);
+
     /** KoEmbed's matrix-multiply kernel for the GFLOP/s lines, or empty while it is not wired. */
     Optional<MatmulKernel> matmulKernel();
 

@@ -35,6 +35,11 @@ public final class KoEmbedSide implements KoEmbedBridge {
                 new EngineSpec("KoEmbed fp32", () -> new KoEmbedEngine("KoEmbed fp32", SentenceTransformer.load(modelDir))));
     }
 
+    @Override
+    public TextTokenizer tokenizer(Path modelDir) {
+        return new KoEmbedEngine("KoEmbed tokenizer", SentenceTransformer.load(modelDir)).tokenizer().orElseThrow();
+    }
+
     /**
      * The matmul adapter: KoEmbed's {@link Kernels#matmul} on the shared pool, exactly as the encoder calls it
      * for its linear layers ({@code C = A · Wᵀ}, W read in place as a little-endian F32 {@link MemorySegment} in
