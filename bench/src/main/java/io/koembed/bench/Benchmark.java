@@ -478,8 +478,9 @@ public final class Benchmark {
         double seconds = o.quick ? 0.3 : 2.0;
         log("FMA peak ...");
         FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1,
-                o.quick ? 2 : 5, o.quick ? 0.2 : 0.5);
-        log("FMA peak: %.1f GFLOP/s on %d threads (%d-bit vectors)", peak.gflops(), peak.threads(), peak.laneBits());
+                o.quick ? 2 : 3, o.quick ? 0.2 : 0.4);
+        log("FMA peak: %.1f GFLOP/s on %d threads (%d-bit vectors, %d accumulators)", peak.gflops(), peak.threads(),
+                peak.laneBits(), peak.accumulators());
         Map<MatmulBench.Shape, Double> koembed = new LinkedHashMap<>();
         String kernelName = null;
         String note = "";

@@ -109,10 +109,11 @@ final class Report {
             md.append(table(header.toArray(new String[0]), mrows, "r")).append('\n');
             md.append(String.format(Locale.ROOT,
                     "In parentheses: share of the FMA peak, **%.1f GFLOP/s** measured in this run (Java Vector API "
-                            + "`FloatVector.fma`, %d-bit vectors, %d independent accumulators per thread, %d threads). "
+                            + "`FloatVector.fma`, %d-bit vectors, best of 4 to 12 independent accumulators per thread: "
+                            + "%d, %d threads). "
                             + "Median time per call; the KoEmbed kernel's result is checked against a double-precision "
                             + "reference first.%s\n\n",
-                    peak, mm.peak().laneBits(), FmaPeak.ACCUMULATORS, mm.peak().threads(),
+                    peak, mm.peak().laneBits(), mm.peak().accumulators(), mm.peak().threads(),
                     mm.note().isEmpty() ? "" : " " + mm.note()));
         }
 
