@@ -118,6 +118,11 @@ public record StsDataset(String name, Path source, List<String> sentences1, List
         return new StsDataset(name, null, sentences1, sentences2, scores);
     }
 
+    /** The same pairs under another name (the name goes into output file names). */
+    public StsDataset withName(String newName) {
+        return new StsDataset(newName, source, sentences1, sentences2, scores);
+    }
+
     /** Number of pairs. */
     public int size() {
         return scores.length;
