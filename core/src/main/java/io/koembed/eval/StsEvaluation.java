@@ -197,8 +197,8 @@ public record StsEvaluation(String name, double[] gold, PairScores scores, Map<S
         StringBuilder sb = new StringBuilder();
         sb.append("model:   ").append(model).append('\n');
         sb.append("dataset: ").append(dataset).append('\n');
-        sb.append(String.format(Locale.ROOT, "pairs:   %d (gold scores as given, %s to %s)%n", pairs(),
-                PythonFloat.repr(min), PythonFloat.repr(max)).replace(System.lineSeparator(), "\n"));
+        sb.append("pairs:   ").append(pairs()).append(" (gold scores as given, ").append(PythonFloat.repr(min))
+                .append(" to ").append(PythonFloat.repr(max)).append(")\n");
         sb.append(String.format(Locale.ROOT, "seconds: %.1f", seconds)).append('\n');
         sb.append('\n');
         sb.append(markdownTable());

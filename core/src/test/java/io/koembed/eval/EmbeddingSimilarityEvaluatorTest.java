@@ -1,5 +1,6 @@
 package io.koembed.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.koembed.Fixtures;
 import java.io.IOException;
+import io.koembed.st.SentenceTransformer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +63,28 @@ class EmbeddingSimilarityEvaluatorTest {
             sets++;
         }
         assertEquals(2, sets);
+    }
+
+    @Test
+    void progressReportingDoesNotChangeTheEmbeddings() {
+        StsDataset data = StsDataset.read(Fixtures.testdata().resolve("eval/fixture_pairs_chain.jsonl"));
+        try (SentenceTransformer model = SentenceTransformer.load(Fixtures.model("tiny-xlmr-ko"))) {
+            StsEvaluation plain = new EmbeddingSimilarityEvaluator(data).withBatchSize(8).evaluate(model);
+            List<int[]> updates = new ArrayList<>();
+            StsEvaluation chunked = new EmbeddingSimilarityEvaluator(data).withBatchSize(8)
+                    .withProgress((done, total) -> updates.add(new int[] {done, total})).evaluate(model);
+            assertArrayEquals(plain.scores().cosine(), chunked.scores().cosine());
+            assertArrayEquals(plain.scores().dot(), chunked.scores().dot());
+            assertEquals(plain.metrics(), chunked.metrics());
+            assertTrue(updates.size() >= 5, "updates: " + updates.size());
+            assertEquals(0, updates.getFirst()[0]);
+            assertEquals(2 * data.size(), updates.getLast()[0]);
+            for (int i = 1; i < updates.size(); i++) {
+                assertTrue(updates.get(i)[0] > updates.get(i - 1)[0]);
+                assertEquals(2 * data.size(), updates.get(i)[1]);
+            }
+            assertTrue(plain.seconds() > 0);
+        }
     }
 
     @Test
