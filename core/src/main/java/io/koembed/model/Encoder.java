@@ -1,0 +1,266 @@
+package io.koembed.model;
+
+import io.koembed.ModelFormatException;
+import io.koembed.tensor.Kernels;
+import io.koembed.tokenize.Encoding;
+import io.koembed.weights.Safetensors;
+import io.koembed.weights.TensorInfo;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A BERT / RoBERTa / XLM-RoBERTa encoder ({@code XLMRobertaModel} and friends without the pooler): token ids in,
+ * {@code last_hidden_state} out, in float32, as transformers computes it.
+ *
+ * <p>Weights: the F32 matrices are read in place from the memory-mapped model.safetensors (no heap copy, shared
+ * with the page cache); F16 and BF16 checkpoints are widened to F32 once at load into off-heap memory. Biases and
+ * LayerNorm parameters, tiny, are copied to float arrays.
+ *
+ * <p>Thread safety: {@link #forward} may be called from several threads at once; they share the kernels' pool.
+ */
+public final class Encoder implements AutoCloseable {
+
+    /**
+     * All weights, shapes in config terms: V vocab_size, P max_position_embeddings, Y type_vocab_size,
+     * H hidden_size, I intermediate_size, N num_hidden_layers. Matrices are little-endian F32 segments in the
+     * stored [out, in] layout; the per-layer arrays are indexed by layer.
+     */
+    record Weights(
+            MemorySegment wordEmbeddings,      // (V, H)
+            MemorySegment positionEmbeddings,  // (P, H)
+            MemorySegment tokenTypeEmbeddings, // (Y, H)
+            float[] embeddingNormWeight,       // (H)
+            float[] embeddingNormBias,         // (H)
+            MemorySegment[] wq,                // (N, H, H)  attention.self.query.weight
+            float[][] bq,                      // (N, H)
+            MemorySegment[] wk,                // (N, H, H)  attention.self.key.weight
+            float[][] bk,                      // (N, H)
+            MemorySegment[] wv,                // (N, H, H)  attention.self.value.weight
+            float[][] bv,                      // (N, H)
+            MemorySegment[] wo,                // (N, H, H)  attention.output.dense.weight
+            float[][] bo,                      // (N, H)
+            float[][] attentionNormWeight,     // (N, H)     attention.output.LayerNorm
+            float[][] attentionNormBias,       // (N, H)
+            MemorySegment[] wi,                // (N, I, H)  intermediate.dense.weight
+            float[][] bi,                      // (N, I)
+            MemorySegment[] wf,                // (N, H, I)  output.dense.weight
+            float[][] bf,                      // (N, H)
+            float[][] outputNormWeight,        // (N, H)     output.LayerNorm
+            float[][] outputNormBias) {        // (N, H)
+    }
+
+    private final EncoderConfig config;
+    private final Safetensors file;
+    private final Arena arena; // F16/BF16 weights widened to F32
+    private final Weights w;
+    private final Kernels kernels;
+
+    private Encoder(EncoderConfig config, Safetensors file, Arena arena, Weights w, Kernels kernels) {
+        this.config = config;
+        this.file = file;
+        this.arena = arena;
+        this.w = w;
+        this.kernels = kernels;
+    }
+
+    /** Loads {@code modelDir/config.json} and {@code modelDir/model.safetensors} on the shared kernels. */
+    public static Encoder load(Path modelDir) {
+        return load(modelDir, Kernels.shared());
+    }
+
+    /** Loads a model directory computing with {@code kernels} (e.g. the scalar ones, or a private pool). */
+    public static Encoder load(Path modelDir, Kernels kernels) {
+        if (!Files.isDirectory(modelDir)) {
+            throw ModelFormatException.in(modelDir, "model directory not found");
+        }
+        EncoderConfig config = EncoderConfig.load(modelDir.resolve("config.json"));
+        Path weightsFile = modelDir.resolve("model.safetensors");
+        if (!Files.isRegularFile(weightsFile)) {
+            String hint = Files.exists(modelDir.resolve("model.safetensors.index.json"))
+                    ? " (sharded checkpoints, model.safetensors.index.json, are not supported yet)"
+                    : Files.exists(modelDir.resolve("pytorch_model.bin"))
+                    ? " (only pytorch_model.bin is present; convert it to safetensors)" : "";
+            throw ModelFormatException.in(weightsFile, "file not found" + hint);
+        }
+        Safetensors st = Safetensors.open(weightsFile);
+        Arena arena = Arena.ofShared();
+        try {
+            Weights w = loadWeights(st, config, arena);
+            return new Encoder(config, st, arena, w, kernels);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            st.close();
+            throw e;
+        }
+    }
+
+    private static Weights loadWeights(Safetensors st, EncoderConfig c, Arena arena) {
+        int n = c.numHiddenLayers(), h = c.hiddenSize(), in = c.intermediateSize();
+        Loader l = new Loader(st, c, arena);
+        MemorySegment[] wq = new MemorySegment[n], wk = new MemorySegment[n], wv = new MemorySegment[n],
+                wo = new MemorySegment[n], wi = new MemorySegment[n], wf = new MemorySegment[n];
+        float[][] bq = new float[n][], bk = new float[n][], bv = new float[n][], bo = new float[n][],
+                bi = new float[n][], bf = new float[n][], anw = new float[n][], anb = new float[n][],
+                onw = new float[n][], onb = new float[n][];
+        for (int i = 0; i < n; i++) {
+            String p = "encoder.layer." + i + ".";
+            wq[i] = l.matrix(p + "attention.self.query.weight", h, h);
+            bq[i] = l.vector(p + "attention.self.query.bias", h);
+            wk[i] = l.matrix(p + "attention.self.key.weight", h, h);
+            bk[i] = l.vector(p + "attention.self.key.bias", h);
+            wv[i] = l.matrix(p + "attention.self.value.weight", h, h);
+            bv[i] = l.vector(p + "attention.self.value.bias", h);
+            wo[i] = l.matrix(p + "attention.output.dense.weight", h, h);
+            bo[i] = l.vector(p + "attention.output.dense.bias", h);
+            anw[i] = l.vector(p + "attention.output.LayerNorm.weight", h);
+            anb[i] = l.vector(p + "attention.output.LayerNorm.bias", h);
+            wi[i] = l.matrix(p + "intermediate.dense.weight", in, h);
+            bi[i] = l.vector(p + "intermediate.dense.bias", in);
+            wf[i] = l.matrix(p + "output.dense.weight", h, in);
+            bf[i] = l.vector(p + "output.dense.bias", h);
+            onw[i] = l.vector(p + "output.LayerNorm.weight", h);
+            onb[i] = l.vector(p + "output.LayerNorm.bias", h);
+        }
+        return new Weights(
+                l.matrix("embeddings.word_embeddings.weight", c.vocabSize(), h),
+                l.matrix("embeddings.position_embeddings.weight", c.maxPositionEmbeddings(), h),
+                l.matrix("embeddings.token_type_embeddings.weight", c.typeVocabSize(), h),
+                l.vector("embeddings.LayerNorm.weight", h),
+                l.vector("embeddings.LayerNorm.bias", h),
+                wq, bq, wk, bk, wv, bv, wo, bo, anw, anb, wi, bi, wf, bf, onw, onb);
+    }
+
+    /** Finds weights under their bare or prefixed names and checks their shapes against the config. */
+    private record Loader(Safetensors st, EncoderConfig c, Arena arena) {
+
+        MemorySegment matrix(String name, long rows, long cols) {
+            return st.floats(checked(name, rows, cols), arena);
+        }
+
+        float[] vector(String name, long len) {
+            return st.readFloats(checked(name, len));
+        }
+
+        private String checked(String name, long... expected) {
+            String stored = resolve(name);
+            TensorInfo t = st.info(stored);
+            if (!Arrays.equals(t.shape(), expected)) {
+                throw ModelFormatException.in(st.path(), "tensor '" + stored + "' has shape " + t.shapeString()
+                        + ", expected " + Arrays.toString(expected) + " for the config.json of this model");
+            }
+            return stored;
+        }
+
+        /** "embeddings.x" may be stored as is, or as "roberta.embeddings.x" / "bert.embeddings.x"; old
+         * checkpoints call LayerNorm's weight and bias gamma and beta. */
+        private String resolve(String name) {
+            List<String> candidates = new ArrayList<>(List.of(name, c.weightPrefix() + name));
+            if (name.endsWith("LayerNorm.weight") || name.endsWith("LayerNorm.bias")) {
+                String old = name.endsWith(".weight") ? name.replaceFirst("weight$", "gamma")
+                        : name.replaceFirst("bias$", "beta");
+                candidates.add(old);
+                candidates.add(c.weightPrefix() + old);
+            }
+            for (String s : candidates) {
+                if (st.contains(s)) {
+                    return s;
+                }
+            }
+            throw ModelFormatException.in(st.path(), "missing tensor '" + name + "' (looked for "
+                    + String.join(", ", candidates) + ")");
+        }
+    }
+
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /** The kernels this encoder computes with. */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /**
+     * Runs the encoder over a batch and returns, per sequence, its last_hidden_state as a row-major
+     * {@code float[length * hidden_size]}. The sequences are packed end to end (no padding) and must already be
+     * truncated to {@link EncoderConfig#maxSequenceLength()}; every token attends to every token of its own
+     * sequence.
+     *
+     * @throws IllegalArgumentException for a sequence that is too long, an id outside the vocabulary or a token
+     *                                  type id outside type_vocab_size
+     */
+    public List<float[]> forward(List<Encoding> batch) {
+        PackedBatch b = PackedBatch.pack(batch, config);
+        final int T = b.tokens();
+        final int H = config.hiddenSize();
+        final int I = config.intermediateSize();
+        final int heads = config.numAttentionHeads();
+        final float eps = config.layerNormEps();
+        Kernels k = kernels;
+
+        // embeddings: x = LayerNorm(word[id] + type[typeId] + position[pos])      x: (T, H)
+        float[] x = new float[T * H];
+        float[] row = new float[H];
+        for (int t = 0; t < T; t++) {
+            int o = t * H;
+            MemorySegment.copy(w.wordEmbeddings(), Safetensors.F32_LE, (long) b.ids()[t] * H * 4, x, o, H);
+            MemorySegment.copy(w.tokenTypeEmbeddings(), Safetensors.F32_LE, (long) b.typeIds()[t] * H * 4, row, 0, H);
+            for (int i = 0; i < H; i++) {
+                x[o + i] += row[i];
+            }
+            MemorySegment.copy(w.positionEmbeddings(), Safetensors.F32_LE, (long) b.positions()[t] * H * 4, row, 0, H);
+            for (int i = 0; i < H; i++) {
+                x[o + i] += row[i];
+            }
+        }
+        k.addLayerNorm(x, null, T, H, w.embeddingNormWeight(), w.embeddingNormBias(), eps);
+
+        float[] q = new float[T * H];      // (T, H)
+        float[] kk = new float[T * H];     // (T, H)
+        float[] v = new float[T * H];      // (T, H)
+        float[] ctx = new float[T * H];    // (T, H) attention output before the dense layer
+        float[] tmp = new float[T * H];    // (T, H) sublayer output before add & norm
+        float[] ffn = new float[T * I];    // (T, I)
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            // self-attention
+            k.matmul(x, T, H, w.wq()[l], w.bq()[l], q, H);
+            k.matmul(x, T, H, w.wk()[l], w.bk()[l], kk, H);
+            k.matmul(x, T, H, w.wv()[l], w.bv()[l], v, H);
+            k.attention(q, kk, v, ctx, H, heads, b.starts());
+            k.matmul(ctx, T, H, w.wo()[l], w.bo()[l], tmp, H);
+            k.addLayerNorm(x, tmp, T, H, w.attentionNormWeight()[l], w.attentionNormBias()[l], eps);
+            // feed-forward
+            k.matmul(x, T, H, w.wi()[l], w.bi()[l], ffn, I);
+            k.gelu(ffn, T * I);
+            k.matmul(ffn, T, I, w.wf()[l], w.bf()[l], tmp, H);
+            k.addLayerNorm(x, tmp, T, H, w.outputNormWeight()[l], w.outputNormBias()[l], eps);
+        }
+
+        List<float[]> out = new ArrayList<>(b.sequences());
+        for (int s = 0; s < b.sequences(); s++) {
+            out.add(Arrays.copyOfRange(x, b.starts()[s] * H, b.starts()[s + 1] * H));
+        }
+        return out;
+    }
+
+    /** Releases the mapped file and any widened weights. Idempotent; forward must not be running. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+        file.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Encoder[" + config.modelType() + ", " + config.numHiddenLayers() + " layers, hidden "
+                + config.hiddenSize() + ", " + file.path() + ", " + kernels + "]";
+    }
+}

@@ -1,0 +1,122 @@
+package io.koembed.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Whole-tensor operations of the encoder, split across a {@link Parallel} pool and computed by one
+ * {@link TensorOps}. The split is chosen so that a single short sentence keeps every core busy too: matmuls split
+ * the output columns (each worker streams its own rows of W), attention splits (sequence, head) pairs.
+ */
+public final class Kernels {
+
+    /** Below this many multiply-adds a matmul runs on the calling thread: handing it out costs more. */
+    private static final long PARALLEL_MIN_FMAS = 1 << 15;
+
+    private static final class Holder {
+        static final Kernels SHARED = new Kernels(TensorOps.best(), Parallel.shared());
+    }
+
+    private final TensorOps ops;
+    private final Parallel parallel;
+
+    public Kernels(TensorOps ops, Parallel parallel) {
+        this.ops = ops;
+        this.parallel = parallel;
+    }
+
+    /** The best {@link TensorOps} on the shared pool. */
+    public static Kernels shared() {
+        return Holder.SHARED;
+    }
+
+    public TensorOps ops() {
+        return ops;
+    }
+
+    public Parallel parallel() {
+        return parallel;
+    }
+
+    /**
+     * {@code C[m, n] = A[m, k] · W[n, k]ᵀ + bias[n]}, W read in place from its little-endian F32 segment, which
+     * the pool's threads must be able to read (a shared or global arena, not a confined one).
+     *
+     * @param bias null for none
+     */
+    public void matmul(float[] a, int m, int k, MemorySegment w, float[] bias, float[] c, int n) {
+        if ((long) m * k > a.length || (long) m * n > c.length || w.byteSize() < 4L * n * k
+                || (bias != null && bias.length < n)) {
+            throw new IllegalArgumentException("matmul shapes: A needs " + m + "x" + k + " (has " + a.length
+                    + "), W " + n + "x" + k + " (has " + w.byteSize() / 4 + "), C " + m + "x" + n + " (has "
+                    + c.length + ")" + (bias == null ? "" : ", bias " + n + " (has " + bias.length + ")"));
+        }
+        int t = parallel.threads();
+        if ((long) m * n * k < PARALLEL_MIN_FMAS || t == 1) {
+            ops.matmul(a, k, w, bias, c, n, 0, m, 0, n);
+        } else if (n >= 8 * t) {
+            // columns: each worker reads only its slice of W; chunks are multiples of 8 for the 2-wide blocks
+            parallel.forRange(n, t, 8, (j0, j1) -> ops.matmul(a, k, w, bias, c, n, 0, m, j0, j1));
+        } else {
+            parallel.forRange(m, t, 4, (i0, i1) -> ops.matmul(a, k, w, bias, c, n, i0, i1, 0, n));
+        }
+    }
+
+    /** Row-wise {@code x = LayerNorm(x + residual)} over {@code rows} rows of {@code cols}; residual may be null. */
+    public void addLayerNorm(float[] x, float[] residual, int rows, int cols, float[] gamma, float[] beta,
+                             float eps) {
+        parallel.forRange(rows, parallel.threads(), 1, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                ops.layerNorm(x, r * cols, residual, r * cols, cols, gamma, beta, eps);
+            }
+        });
+    }
+
+    /** In place exact GELU of {@code x[0, len)}. */
+    public void gelu(float[] x, int len) {
+        parallel.forRange(len, parallel.threads(), 64, (i0, i1) -> ops.gelu(x, i0, i1 - i0));
+    }
+
+    /**
+     * Multi-head scaled dot-product attention over a packed batch, every token of a sequence seeing every token
+     * of the same sequence and none of the others (there is no padding to mask).
+     *
+     * @param q,k,v   [tokens, hidden] row-major; head h owns columns [h·d, (h+1)·d), d = hidden / heads
+     * @param out     [tokens, hidden], overwritten: softmax(q kᵀ / √d) v per sequence and head
+     * @param starts  sequence s holds tokens [starts[s], starts[s+1]); starts[0] = 0, last = tokens
+     */
+    public void attention(float[] q, float[] k, float[] v, float[] out, int hidden, int heads, int[] starts) {
+        int seqs = starts.length - 1;
+        int d = hidden / heads;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        int tasks = seqs * heads;
+        int maxLen = 0;
+        for (int s = 0; s < seqs; s++) {
+            maxLen = Math.max(maxLen, starts[s + 1] - starts[s]);
+        }
+        int scoresLen = maxLen;
+        parallel.forRange(tasks, parallel.threads() * 4, 1, (t0, t1) -> {
+            float[] scores = new float[scoresLen];
+            for (int task = t0; task < t1; task++) {
+                int s = task / heads, h = task % heads;
+                int start = starts[s], len = starts[s + 1] - start;
+                int col = h * d;
+                for (int i = start; i < start + len; i++) {
+                    int qi = i * hidden + col;
+                    for (int j = 0; j < len; j++) {
+                        scores[j] = ops.dot(q, qi, k, (start + j) * hidden + col, d) * scale;
+                    }
+                    ops.softmax(scores, 0, len);
+                    java.util.Arrays.fill(out, qi, qi + d, 0f);
+                    for (int j = 0; j < len; j++) {
+                        ops.axpy(scores[j], v, (start + j) * hidden + col, out, qi, d);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "Kernels[" + ops.name() + ", " + parallel.threads() + " threads]";
+    }
+}

@@ -1,0 +1,94 @@
+package io.koembed.tensor;
+
+import io.koembed.weights.Safetensors;
+
+import java.lang.foreign.MemorySegment;
+
+/** Plain loops: the reference every faster implementation is tested against, and the fallback. */
+final class ScalarTensorOps implements TensorOps {
+    static final ScalarTensorOps INSTANCE = new ScalarTensorOps();
+
+    private ScalarTensorOps() {}
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
+                       int rowStart, int rowEnd, int colStart, int colEnd) {
+        for (int i = rowStart; i < rowEnd; i++) {
+            for (int j = colStart; j < colEnd; j++) {
+                float s = 0f;
+                long wRow = (long) j * k;
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * w.getAtIndex(Safetensors.F32_LE, wRow + p);
+                }
+                c[i * n + j] = bias == null ? s : s + bias[j];
+            }
+        }
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
+        float s = 0f;
+        for (int i = 0; i < len; i++) {
+            s += a[aOff + i] * b[bOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        for (int i = 0; i < len; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int len) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < len; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < len; i++) {
+            float e = (float) Math.exp(x[off + i] - max);
+            x[off + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < len; i++) {
+            x[off + i] *= inv;
+        }
+    }
+
+    @Override
+    public void layerNorm(float[] x, int off, float[] residual, int rOff, int len, float[] gamma, float[] beta,
+                          float eps) {
+        float sum = 0f;
+        for (int i = 0; i < len; i++) {
+            float v = residual == null ? x[off + i] : x[off + i] + residual[rOff + i];
+            x[off + i] = v;
+            sum += v;
+        }
+        float mean = sum / len;
+        float sq = 0f;
+        for (int i = 0; i < len; i++) {
+            float d = x[off + i] - mean;
+            sq += d * d;
+        }
+        float rstd = (float) (1.0 / Math.sqrt(sq / len + eps));
+        for (int i = 0; i < len; i++) {
+            x[off + i] = (x[off + i] - mean) * rstd * gamma[i] + beta[i];
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int off, int len) {
+        for (int i = 0; i < len; i++) {
+            x[off + i] = Erf.gelu(x[off + i]);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.koembed.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The single-threaded compute primitives of the encoder. Two implementations: {@link ScalarTensorOps}, plain loops
+ * that are obviously right (the reference and the fallback), and {@code PanamaTensorOps}, the same contracts on the
+ * Java Vector API. Tests run both on the same random inputs and compare. {@link Kernels} splits the work of a whole
+ * layer across the shared pool and calls these on the pieces.
+ *
+ * <p>Conventions: activations are row-major {@code float[]}; weight matrices are little-endian F32
+ * {@link MemorySegment}s in the {@code [out, in]} row-major layout safetensors stores (element {@code (j, p)} at
+ * byte {@code 4 * (j * in + p)}), read in place, never transposed.
+ */
+public interface TensorOps {
+
+    /** A short name for logs and benchmarks ("scalar", "panama-256"). */
+    String name();
+
+    /**
+     * A block of {@code C = A · Wᵀ + bias}: for rows {@code i} in [rowStart, rowEnd) and columns {@code j} in
+     * [colStart, colEnd), {@code c[i*n + j] = Σ_p a[i*k + p] * W[j, p] + bias[j]}.
+     *
+     * @param a    [m, k] row-major
+     * @param k    inner dimension (columns of A, columns of W)
+     * @param w    [n, k] little-endian F32
+     * @param bias [n], or null for none
+     * @param c    [m, n] row-major, written (not accumulated)
+     * @param n    columns of C (rows of W)
+     */
+    void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
+                int rowStart, int rowEnd, int colStart, int colEnd);
+
+    /** {@code Σ_i a[aOff+i] * b[bOff+i]} for i in [0, len). */
+    float dot(float[] a, int aOff, float[] b, int bOff, int len);
+
+    /** {@code y[yOff+i] += alpha * x[xOff+i]} for i in [0, len). */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len);
+
+    /** In place: {@code x[off..off+len) = softmax(x[off..off+len))}, max-subtracted. */
+    void softmax(float[] x, int off, int len);
+
+    /**
+     * In place "add and norm" of one row: {@code v = x + residual} (residual may be null), then
+     * {@code x = (v - mean(v)) / sqrt(var(v) + eps) * gamma + beta} with the biased variance, as torch's LayerNorm.
+     */
+    void layerNorm(float[] x, int off, float[] residual, int rOff, int len, float[] gamma, float[] beta, float eps);
+
+    /** In place exact (erf) GELU: {@code x = x/2 · (1 + erf(x/√2))}, with {@link Erf}'s float-accurate erf. */
+    void gelu(float[] x, int off, int len);
+
+    /**
+     * The best implementation available: the Vector API one when {@code jdk.incubator.vector} is present (and the
+     * system property {@code koembed.vector} is not {@code false}), else the scalar one, with a warning.
+     */
+    static TensorOps best() {
+        return Provider.BEST;
+    }
+
+    /** The scalar reference implementation. */
+    static TensorOps scalar() {
+        return ScalarTensorOps.INSTANCE;
+    }
+}

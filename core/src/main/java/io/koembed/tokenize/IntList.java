@@ -1,0 +1,42 @@
+package io.koembed.tokenize;
+
+import java.util.Arrays;
+
+/** A growable int array: token ids without boxing. */
+final class IntList {
+    private int[] data;
+    private int size;
+
+    IntList() {
+        this(16);
+    }
+
+    IntList(int capacity) {
+        data = new int[Math.max(capacity, 4)];
+    }
+
+    void add(int v) {
+        if (size == data.length) {
+            data = Arrays.copyOf(data, data.length * 2);
+        }
+        data[size++] = v;
+    }
+
+    void addAll(int[] values) {
+        for (int v : values) {
+            add(v);
+        }
+    }
+
+    int get(int i) {
+        return data[i];
+    }
+
+    int size() {
+        return size;
+    }
+
+    int[] toArray() {
+        return Arrays.copyOf(data, size);
+    }
+}

@@ -1,0 +1,146 @@
+package io.koembed.tokenize;
+
+import java.util.Arrays;
+
+/**
+ * An immutable trie over UTF-16 code units mapping strings to int values. It serves both the Unigram vocabulary
+ * (every prefix of the text that is a piece) and the added-token matcher (the longest token at a position).
+ * Working on UTF-16 instead of UTF-8 bytes finds the same matches: the keys are whole strings, so a key is a
+ * prefix of the text in one encoding exactly when it is in the other.
+ *
+ * <p>The edges live in one open-addressing hash table keyed by (node, char): building is a single pass over the
+ * keys (no sort, which matters cold for a 250k-piece vocabulary), a step is one hash probe, and there is nothing
+ * per node but its value.
+ */
+final class PieceTrie {
+    /** The root node, where every walk starts. */
+    static final int ROOT = 0;
+
+    private final EdgeTable edges;
+    private final int[] value; // per node: value of the key ending there, or -1
+
+    /**
+     * @param keys      the strings; empty keys are ignored (they can never match, as in the Rust tries)
+     * @param values    the value of each key
+     * @param keepFirst for a key given more than once, keep the value of its first occurrence (otherwise its last)
+     */
+    PieceTrie(String[] keys, int[] values, boolean keepFirst) {
+        long totalChars = 0;
+        for (String k : keys) {
+            totalChars += k.length();
+        }
+        if (totalChars > (1 << 29)) {
+            throw new IllegalArgumentException("vocabulary too large: " + totalChars + " characters");
+        }
+        int maxNodes = (int) totalChars + 1;
+        EdgeTable table = new EdgeTable(2L * maxNodes); // the worst case: no shared prefixes
+        int[] val = new int[maxNodes];
+        Arrays.fill(val, -1);
+        int nodes = 1;
+        for (int k = 0; k < keys.length; k++) {
+            String key = keys[k];
+            if (key.isEmpty()) {
+                continue;
+            }
+            int node = ROOT;
+            for (int i = 0; i < key.length(); i++) {
+                long edge = EdgeTable.edge(node, key.charAt(i));
+                int slot = table.find(edge);
+                if (table.keys[slot] == EdgeTable.EMPTY) {
+                    table.keys[slot] = edge;
+                    table.targets[slot] = nodes++;
+                }
+                node = table.targets[slot];
+            }
+            if (val[node] < 0 || !keepFirst) {
+                val[node] = values[k];
+            }
+        }
+        value = Arrays.copyOf(val, nodes);
+        edges = table.shrunkTo(nodes - 1); // real vocabularies share prefixes heavily
+    }
+
+    boolean isEmpty() {
+        return value.length == 1;
+    }
+
+    /** The node reached from {@code node} by {@code c}, or -1 when no key continues that way. */
+    int step(int node, char c) {
+        long edge = EdgeTable.edge(node, c);
+        int slot = edges.find(edge);
+        return edges.keys[slot] == edge ? edges.targets[slot] : -1;
+    }
+
+    /** The value of the key ending at {@code node}, or -1 when no key ends there. */
+    int valueAt(int node) {
+        return value[node];
+    }
+
+    /**
+     * The longest key that is a prefix of {@code text.substring(from)}, packed as {@code (end << 32) | value},
+     * or -1 when there is none.
+     */
+    long longestPrefix(CharSequence text, int from) {
+        int node = ROOT;
+        long best = -1;
+        int n = text.length();
+        for (int i = from; i < n; i++) {
+            node = step(node, text.charAt(i));
+            if (node < 0) {
+                break;
+            }
+            if (value[node] >= 0) {
+                best = ((long) (i + 1) << 32) | value[node];
+            }
+        }
+        return best;
+    }
+
+    /** Linear-probing hash table from edge keys {@code (parent << 16) | char} to child nodes. */
+    private static final class EdgeTable {
+        static final long EMPTY = -1L;
+
+        final long[] keys;
+        final int[] targets;
+        private final int shift; // 64 - log2(size)
+
+        /** An empty table of the smallest power of two holding {@code minSlots}. */
+        EdgeTable(long minSlots) {
+            int bits = Math.max(4, 64 - Long.numberOfLeadingZeros(minSlots - 1));
+            keys = new long[1 << bits];
+            Arrays.fill(keys, EMPTY);
+            targets = new int[1 << bits];
+            shift = 64 - bits;
+        }
+
+        static long edge(int node, char c) {
+            return ((long) node << 16) | c;
+        }
+
+        /** The slot holding {@code edge}, or the empty slot where it would go. */
+        int find(long edge) {
+            int mask = keys.length - 1;
+            int slot = (int) ((edge * 0x9E3779B97F4A7C15L) >>> shift);
+            while (keys[slot] != EMPTY && keys[slot] != edge) {
+                slot = (slot + 1) & mask;
+            }
+            return slot;
+        }
+
+        /** This table, or a copy at most about 2/3 full when that is smaller. */
+        EdgeTable shrunkTo(int edgeCount) {
+            EdgeTable small = new EdgeTable(edgeCount + (edgeCount >> 1) + 1L);
+            if (small.keys.length >= keys.length) {
+                return this;
+            }
+            for (int slot = 0; slot < keys.length; slot++) {
+                if (keys[slot] != EMPTY) {
+                    int to = small.find(keys[slot]);
+                    small.keys[to] = keys[slot];
+                    small.targets[to] = targets[slot];
+                }
+            }
+            return small;
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.koembed.tokenize;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Text to token ids, exactly as the Rust Hugging Face {@code tokenizers} library (0.21) computes them for a
+ * SentencePiece Unigram model (XLM-RoBERTa and kin).
+ *
+ * <p>The pipeline, per input sequence:
+ * <ol>
+ *   <li>Unpaired surrogates become U+FFFD (Rust only ever receives valid UTF-8, so there is nothing to match;
+ *       this keeps arbitrary Java strings from failing).</li>
+ *   <li>Added tokens with {@code normalized=false} ({@code <s>}, {@code </s>}, {@code <mask>}, ...) are cut out of
+ *       the raw text ({@link AddedVocabulary}).</li>
+ *   <li>Each remaining section is normalized ({@link Normalizer}), then cut on the {@code normalized=true} added
+ *       tokens; empty sections disappear.</li>
+ *   <li>Each remaining section is pre-tokenized ({@link PreTokenizer}, e.g. Metaspace) into pieces, and each piece
+ *       segmented by the model ({@link Unigram}).</li>
+ * </ol>
+ * Then, for the whole input: optional truncation (longest first, room kept for the special tokens), and the
+ * {@link PostProcessor} adds the special tokens and type ids.
+ *
+ * <p>Never pads: padding belongs to the batcher. The {@code truncation} and {@code padding} blocks of
+ * tokenizer.json are ignored, as transformers and sentence-transformers override them on every call.
+ *
+ * <p>{@link Encoding#tokens()} holds the vocabulary piece of each id (so an unknown character shows as
+ * {@code <unk>}, and {@code <mask>} without the white space its {@code lstrip} swallowed), which is what
+ * {@code convert_ids_to_tokens} shows; the Rust library's own token strings are the matched text instead.
+ *
+ * <p>Immutable and thread safe.
+ */
+public final class Tokenizer {
+    private final Normalizer normalizer;       // may be null
+    private final PreTokenizer preTokenizer;   // may be null
+    private final Unigram model;
+    private final AddedVocabulary addedVocabulary;
+    private final PostProcessor postProcessor;
+    private final int padId;
+    private final int vocabSize;
+
+    /**
+     * Assembles a pipeline; what {@link #fromTokenizerJson} does after reading the file, and what other loaders
+     * (e.g. of a SentencePiece {@code .model}) call.
+     *
+     * @param normalizer    the normalizer, or null for none
+     * @param preTokenizer  the pre-tokenizer, or null to hand each section to the model whole
+     * @param model         the Unigram model
+     * @param addedTokens   the added tokens in registration order (tokenizer.json's {@code added_tokens} order)
+     * @param postProcessor the post-processor, or null for none (sequence A gets type id 0, B type id 1)
+     * @param padToken      the content of the pad token, or null when there is none
+     */
+    public Tokenizer(Normalizer normalizer, PreTokenizer preTokenizer, Unigram model, List<AddedToken> addedTokens,
+                     PostProcessor postProcessor, String padToken) {
+        this.normalizer = normalizer;
+        this.preTokenizer = preTokenizer;
+        this.model = Objects.requireNonNull(model, "model");
+        this.addedVocabulary = new AddedVocabulary(Objects.requireNonNull(addedTokens, "addedTokens"), model,
+                normalizer);
+        this.postProcessor = postProcessor;
+        this.padId = padToken == null ? -1 : tokenToId(padToken).orElse(-1);
+        // Rust: the size of the union of the model's and the added tokens' token -> id maps.
+        Set<String> all = new HashSet<>();
+        for (String p : model.distinctPieces()) {
+            all.add(p);
+        }
+        all.addAll(addedVocabulary.contents());
+        this.vocabSize = all.size();
+    }
+
+    /**
+     * Reads a {@code tokenizer.json}. The pad token comes from {@code special_tokens_map.json} or
+     * {@code tokenizer_config.json} next to it when either exists (transformers' source of truth); only when
+     * neither file exists, from the file's {@code padding} block or an added token {@code <pad>}.
+     *
+     * @throws io.koembed.ModelFormatException when a file is missing, unreadable, not JSON, or uses a component
+     *                                         KoEmbed does not implement (named in the message)
+     */
+    public static Tokenizer fromTokenizerJson(Path tokenizerJson) {
+        return TokenizerJsonLoader.load(tokenizerJson);
+    }
+
+    /** With special tokens, no truncation. */
+    public Encoding encode(String text) {
+        return encode(text, null, true, -1);
+    }
+
+    /** No truncation. */
+    public Encoding encode(String text, boolean addSpecialTokens) {
+        return encode(text, null, addSpecialTokens, -1);
+    }
+
+    /**
+     * With special tokens, truncated to {@code maxLength} tokens in total: the content is cut to {@code maxLength}
+     * minus the special tokens, keeping its start.
+     *
+     * @throws IllegalArgumentException when {@code maxLength} cannot even hold the special tokens
+     */
+    public Encoding encode(String text, int maxLength) {
+        return encode(text, null, true, maxLength);
+    }
+
+    /** A pair with the post-processor's pair template (e.g. {@code <s> A </s></s> B </s>}), no truncation. */
+    public Encoding encodePair(String a, String b) {
+        return encode(a, Objects.requireNonNull(b, "b"), true, -1);
+    }
+
+    /**
+     * A pair truncated to {@code maxLength} tokens in total, longest first: tokens come off the longer sequence
+     * until both are equally long, then alternately (the Rust library's closed form).
+     *
+     * @throws IllegalArgumentException when {@code maxLength} cannot even hold the special tokens
+     */
+    public Encoding encodePair(String a, String b, int maxLength) {
+        return encode(a, Objects.requireNonNull(b, "b"), true, maxLength);
+    }
+
+    /** The pad token's id, or -1 when the tokenizer has none. */
+    public int padId() {
+        return padId;
+    }
+
+    /** Added tokens first, then the model's pieces (as Rust's {@code token_to_id}). */
+    public OptionalInt tokenToId(String token) {
+        OptionalInt added = addedVocabulary.id(token);
+        return added.isPresent() ? added : model.id(token);
+    }
+
+    /** The token of an id (added tokens first, then the model's pieces), or null for an unknown id. */
+    public String idToToken(int id) {
+        String added = addedVocabulary.content(id);
+        return added != null ? added : model.piece(id);
+    }
+
+    /** Model vocabulary plus added tokens that are not model pieces (Rust's {@code get_vocab_size(true)}). */
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    /**
+     * The general entry: {@code b} null for a single sequence, {@code maxLength} negative for no truncation.
+     */
+    Encoding encode(String a, String b, boolean addSpecialTokens, int maxLength) {
+        Objects.requireNonNull(a, "text");
+        Encoding first = encodeSequence(a, 0);
+        Encoding second = b == null ? null : encodeSequence(b, 1);
+
+        if (maxLength >= 0) {
+            int added = addSpecialTokens && postProcessor != null ? postProcessor.addedTokens(second != null) : 0;
+            if (maxLength < added) {
+                throw new IllegalArgumentException("maxLength " + maxLength + " cannot hold the " + added
+                        + " special tokens");
+            }
+            int[] keep = Truncation.longestFirst(first.length(), second == null ? -1 : second.length(),
+                    maxLength - added);
+            first = Truncation.keep(first, keep[0]);
+            if (second != null) {
+                second = Truncation.keep(second, keep[1]);
+            }
+        }
+
+        List<Encoding> parts = second == null ? List.of(first) : List.of(first, second);
+        if (postProcessor != null) {
+            parts = postProcessor.process(parts, addSpecialTokens);
+        }
+        return concat(parts);
+    }
+
+    private static Encoding concat(List<Encoding> parts) {
+        if (parts.size() == 1) {
+            return parts.getFirst();
+        }
+        int n = 0;
+        for (Encoding e : parts) {
+            n += e.length();
+        }
+        int[] ids = new int[n];
+        int[] types = new int[n];
+        List<String> tokens = new ArrayList<>(n);
+        int at = 0;
+        for (Encoding e : parts) {
+            System.arraycopy(e.ids(), 0, ids, at, e.length());
+            System.arraycopy(e.typeIds(), 0, types, at, e.length());
+            tokens.addAll(e.tokens());
+            at += e.length();
+        }
+        return new Encoding(ids, types, tokens);
+    }
+
+    /** One sequence through added-token extraction, normalization, pre-tokenization and the model. */
+    private Encoding encodeSequence(String input, int typeId) {
+        String text = UnicodeText.replaceLoneSurrogates(input);
+        IntList ids = new IntList(Math.max(16, text.length() / 2));
+        for (AddedVocabulary.Split raw : addedVocabulary.splitRaw(text)) {
+            if (raw.isToken()) {
+                ids.add(raw.id());
+                continue;
+            }
+            if (raw.start() == raw.end()) {
+                continue;
+            }
+            String section = text.substring(raw.start(), raw.end());
+            String normalized = normalizer == null ? section : normalizer.normalize(section);
+            if (normalized.isEmpty()) {
+                continue;
+            }
+            boolean atTextStart = raw.start() == 0 && (normalizer == null || !normalizer.movesStart(section));
+            for (AddedVocabulary.Split part : addedVocabulary.splitNormalized(normalized)) {
+                if (part.isToken()) {
+                    ids.add(part.id());
+                    continue;
+                }
+                if (part.start() == part.end()) {
+                    continue;
+                }
+                String piece = normalized.substring(part.start(), part.end());
+                boolean first = atTextStart && part.start() == 0;
+                if (preTokenizer == null) {
+                    model.encode(piece, ids);
+                } else {
+                    for (String word : preTokenizer.preTokenize(piece, first)) {
+                        model.encode(word, ids);
+                    }
+                }
+            }
+        }
+        int[] idArray = ids.toArray();
+        int[] types = new int[idArray.length];
+        java.util.Arrays.fill(types, typeId);
+        List<String> tokens = new ArrayList<>(idArray.length);
+        for (int id : idArray) {
+            tokens.add(idToToken(id));
+        }
+        return new Encoding(idArray, types, tokens);
+    }
+}

@@ -1,0 +1,452 @@
+package io.koembed.tokenize;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.koembed.ModelFormatException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.text.Normalizer.Form;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads {@code tokenizer.json} (the Rust library's serialization, version "1.0", both the current layout and the
+ * older one of pre-2024 Hub repositories) into a {@link Tokenizer}. Every component type KoEmbed does not
+ * implement is refused here, at load, with the file and the component named - never silently approximated.
+ * The {@code decoder} is not read (KoEmbed never decodes); {@code truncation} and {@code padding} are checked
+ * for shape and otherwise ignored.
+ */
+final class TokenizerJsonLoader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path path;
+
+    private TokenizerJsonLoader(Path path) {
+        this.path = path;
+    }
+
+    static Tokenizer load(Path path) {
+        return new TokenizerJsonLoader(path).read();
+    }
+
+    private Tokenizer read() {
+        JsonNode root = readJson(path);
+        if (!root.isObject()) {
+            throw fail("the top level is not a JSON object");
+        }
+        JsonNode version = root.get("version");
+        if (version != null && !version.isNull() && !"1.0".equals(version.asText())) {
+            throw fail("unknown tokenizer.json version \"" + version.asText() + "\" (KoEmbed reads \"1.0\")");
+        }
+        for (String ignored : List.of("truncation", "padding")) {
+            JsonNode block = root.get(ignored);
+            if (block != null && !block.isNull() && !block.isObject()) {
+                throw fail("\"" + ignored + "\" is neither null nor an object");
+            }
+        }
+        Unigram model = readModel(root.get("model"));
+        Normalizer normalizer = readNormalizer(root.get("normalizer"), "normalizer");
+        PreTokenizer preTokenizer = readPreTokenizer(root.get("pre_tokenizer"), "pre_tokenizer");
+        PostProcessor postProcessor = readPostProcessor(root.get("post_processor"), "post_processor");
+        List<AddedToken> addedTokens = readAddedTokens(root.get("added_tokens"));
+        String padToken = findPadToken(root, addedTokens);
+        try {
+            return new Tokenizer(normalizer, preTokenizer, model, addedTokens, postProcessor, padToken);
+        } catch (IllegalArgumentException e) {
+            throw fail(e.getMessage());
+        }
+    }
+
+    // ---- model ----
+
+    private Unigram readModel(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw fail("no \"model\"");
+        }
+        String type = node.path("type").asText(null);
+        if (type == null && node.path("vocab").isArray()) {
+            type = "Unigram"; // the only model whose vocab is a list of [piece, score]
+        }
+        if (!"Unigram".equals(type)) {
+            throw fail("model type \"" + type + "\" is not supported (KoEmbed implements Unigram)");
+        }
+        if (node.path("byte_fallback").asBoolean(false)) {
+            throw fail("Unigram with \"byte_fallback\": true is not supported");
+        }
+        JsonNode unk = node.get("unk_id");
+        if (unk == null || !unk.canConvertToInt()) {
+            throw fail("the Unigram model has no integer \"unk_id\" (KoEmbed needs one for unseen characters)");
+        }
+        JsonNode vocab = node.get("vocab");
+        if (vocab == null || !vocab.isArray()) {
+            throw fail("the Unigram model has no \"vocab\" list");
+        }
+        List<String> pieces = new ArrayList<>(vocab.size());
+        double[] scores = new double[vocab.size()];
+        int i = 0;
+        for (JsonNode entry : vocab) {
+            if (!entry.isArray() || entry.size() != 2 || !entry.get(0).isTextual() || !entry.get(1).isNumber()) {
+                throw fail("model.vocab[" + i + "] is not a [piece, score] pair");
+            }
+            pieces.add(entry.get(0).asText());
+            scores[i++] = entry.get(1).asDouble();
+        }
+        try {
+            return new Unigram(pieces, scores, unk.asInt());
+        } catch (IllegalArgumentException e) {
+            throw fail("bad Unigram model: " + e.getMessage());
+        }
+    }
+
+    // ---- normalizers ----
+
+    private Normalizer readNormalizer(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String type = typeOf(node, where);
+        return switch (type) {
+            case "Sequence" -> {
+                List<Normalizer> steps = new ArrayList<>();
+                int k = 0;
+                for (JsonNode child : arrayField(node, "normalizers", where)) {
+                    Normalizer n = readNormalizer(child, where + ".normalizers[" + k++ + "]");
+                    if (n != null) {
+                        steps.add(n);
+                    }
+                }
+                yield new NormalizerSequence(steps);
+            }
+            case "Precompiled" -> {
+                JsonNode map = node.get("precompiled_charsmap");
+                if (map == null || !map.isTextual()) {
+                    throw fail(where + ": Precompiled without a base64 \"precompiled_charsmap\"");
+                }
+                byte[] bytes;
+                try {
+                    bytes = Base64.getDecoder().decode(map.asText());
+                } catch (IllegalArgumentException e) {
+                    throw fail(where + ": precompiled_charsmap is not base64: " + e.getMessage());
+                }
+                try {
+                    yield new PrecompiledCharsmap(bytes);
+                } catch (IllegalArgumentException e) {
+                    throw fail(where + ": " + e.getMessage());
+                }
+            }
+            case "Strip" -> new StripNormalizer(boolField(node, "strip_left", where),
+                    boolField(node, "strip_right", where));
+            case "Replace" -> readReplace(node, where);
+            case "NFC" -> new UnicodeFormNormalizer(Form.NFC);
+            case "NFD" -> new UnicodeFormNormalizer(Form.NFD);
+            case "NFKC" -> new UnicodeFormNormalizer(Form.NFKC);
+            case "NFKD" -> new UnicodeFormNormalizer(Form.NFKD);
+            case "Lowercase" -> new LowercaseNormalizer();
+            default -> throw fail(where + ": normalizer type \"" + type + "\" is not supported (KoEmbed "
+                    + "implements Sequence, Precompiled, Strip, Replace, NFC, NFD, NFKC, NFKD, Lowercase)");
+        };
+    }
+
+    private Normalizer readReplace(JsonNode node, String where) {
+        JsonNode pattern = node.get("pattern");
+        JsonNode content = node.get("content");
+        if (content == null || !content.isTextual()) {
+            throw fail(where + ": Replace without a string \"content\"");
+        }
+        if (pattern != null && pattern.isObject() && pattern.size() == 1) {
+            if (pattern.path("String").isTextual()) {
+                return ReplaceNormalizer.literal(pattern.get("String").asText(), content.asText());
+            }
+            if (pattern.path("Regex").isTextual()) {
+                try {
+                    return ReplaceNormalizer.regex(pattern.get("Regex").asText(), content.asText());
+                } catch (IllegalArgumentException e) {
+                    throw fail(where + ": " + e.getMessage());
+                }
+            }
+        }
+        throw fail(where + ": Replace \"pattern\" must be {\"String\": ...} or {\"Regex\": ...}");
+    }
+
+    // ---- pre-tokenizers ----
+
+    private PreTokenizer readPreTokenizer(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String type = typeOf(node, where);
+        return switch (type) {
+            case "Metaspace" -> readMetaspace(node, where);
+            case "Sequence" -> {
+                List<PreTokenizer> steps = new ArrayList<>();
+                int k = 0;
+                for (JsonNode child : arrayField(node, "pretokenizers", where)) {
+                    PreTokenizer p = readPreTokenizer(child, where + ".pretokenizers[" + k++ + "]");
+                    if (p != null) {
+                        steps.add(p);
+                    }
+                }
+                yield new PreTokenizerSequence(steps);
+            }
+            default -> throw fail(where + ": pre-tokenizer type \"" + type + "\" is not supported (KoEmbed "
+                    + "implements Metaspace, Sequence)");
+        };
+    }
+
+    /**
+     * Both generations: current ({@code prepend_scheme}, {@code split}) and older ({@code add_prefix_space},
+     * {@code str_rep}). As in Rust 0.21: a missing {@code prepend_scheme} means "always", {@code split} defaults to
+     * true, {@code add_prefix_space: false} means "never", and contradicts an explicit "always"/"first".
+     */
+    private PreTokenizer readMetaspace(JsonNode node, String where) {
+        JsonNode rep = node.get("replacement");
+        if (rep == null || !rep.isTextual() || rep.asText().codePointCount(0, rep.asText().length()) != 1) {
+            throw fail(where + ": Metaspace \"replacement\" must be a single character");
+        }
+        int replacement = rep.asText().codePointAt(0);
+        MetaspacePreTokenizer.PrependScheme scheme = MetaspacePreTokenizer.PrependScheme.ALWAYS;
+        JsonNode ps = node.get("prepend_scheme");
+        boolean explicitScheme = ps != null && !ps.isNull();
+        if (explicitScheme) {
+            scheme = switch (ps.asText()) {
+                case "always" -> MetaspacePreTokenizer.PrependScheme.ALWAYS;
+                case "first" -> MetaspacePreTokenizer.PrependScheme.FIRST;
+                case "never" -> MetaspacePreTokenizer.PrependScheme.NEVER;
+                default -> throw fail(where + ": unknown Metaspace prepend_scheme \"" + ps.asText() + "\"");
+            };
+        }
+        JsonNode aps = node.get("add_prefix_space");
+        if (aps != null && !aps.isNull()) {
+            if (!aps.isBoolean()) {
+                throw fail(where + ": Metaspace \"add_prefix_space\" is not a boolean");
+            }
+            if (!aps.asBoolean()) {
+                if (explicitScheme && scheme != MetaspacePreTokenizer.PrependScheme.NEVER) {
+                    throw fail(where + ": Metaspace add_prefix_space false contradicts prepend_scheme \""
+                            + ps.asText() + "\"");
+                }
+                scheme = MetaspacePreTokenizer.PrependScheme.NEVER;
+            }
+        }
+        JsonNode split = node.get("split");
+        boolean doSplit = split == null || split.isNull() || split.asBoolean(true);
+        return new MetaspacePreTokenizer(replacement, scheme, doSplit);
+    }
+
+    // ---- post-processors ----
+
+    private PostProcessor readPostProcessor(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String type = typeOf(node, where);
+        return switch (type) {
+            case "TemplateProcessing" -> readTemplate(node, where);
+            case "RobertaProcessing" -> {
+                TokenAndId cls = tokenAndId(node, "cls", where);
+                TokenAndId sep = tokenAndId(node, "sep", where);
+                yield new RobertaProcessing(cls.token, cls.id, sep.token, sep.id);
+            }
+            case "BertProcessing" -> {
+                TokenAndId cls = tokenAndId(node, "cls", where);
+                TokenAndId sep = tokenAndId(node, "sep", where);
+                yield new BertProcessing(cls.token, cls.id, sep.token, sep.id);
+            }
+            case "ByteLevel" -> PostProcessor.NONE; // only trims offsets
+            case "Sequence" -> {
+                List<PostProcessor> steps = new ArrayList<>();
+                int k = 0;
+                for (JsonNode child : arrayField(node, "processors", where)) {
+                    PostProcessor p = readPostProcessor(child, where + ".processors[" + k++ + "]");
+                    if (p != null) {
+                        steps.add(p);
+                    }
+                }
+                yield new PostProcessorSequence(steps);
+            }
+            default -> throw fail(where + ": post-processor type \"" + type + "\" is not supported (KoEmbed "
+                    + "implements TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence)");
+        };
+    }
+
+    private record TokenAndId(String token, int id) {}
+
+    private TokenAndId tokenAndId(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isArray() || v.size() != 2 || !v.get(0).isTextual() || !v.get(1).canConvertToInt()) {
+            throw fail(where + ": \"" + field + "\" must be [token, id]");
+        }
+        return new TokenAndId(v.get(0).asText(), v.get(1).asInt());
+    }
+
+    private PostProcessor readTemplate(JsonNode node, String where) {
+        Map<String, TemplateProcessing.SpecialTokens> specials = new LinkedHashMap<>();
+        JsonNode st = node.get("special_tokens");
+        if (st != null && !st.isNull()) {
+            if (!st.isObject()) {
+                throw fail(where + ": \"special_tokens\" is not an object");
+            }
+            for (Map.Entry<String, JsonNode> e : st.properties()) {
+                JsonNode ids = e.getValue().get("ids");
+                JsonNode tokens = e.getValue().get("tokens");
+                if (ids == null || !ids.isArray() || tokens == null || !tokens.isArray()
+                        || ids.size() != tokens.size()) {
+                    throw fail(where + ".special_tokens." + e.getKey() + ": needs \"ids\" and \"tokens\" lists "
+                            + "of the same length");
+                }
+                int[] idArray = new int[ids.size()];
+                List<String> tokenList = new ArrayList<>();
+                for (int k = 0; k < idArray.length; k++) {
+                    idArray[k] = ids.get(k).asInt();
+                    tokenList.add(tokens.get(k).asText());
+                }
+                String name = e.getValue().path("id").asText(e.getKey());
+                specials.put(name, new TemplateProcessing.SpecialTokens(idArray, tokenList));
+            }
+        }
+        try {
+            return new TemplateProcessing(readTemplatePieces(node, "single", where),
+                    readTemplatePieces(node, "pair", where), specials);
+        } catch (IllegalArgumentException e) {
+            throw fail(where + ": " + e.getMessage());
+        }
+    }
+
+    private List<TemplateProcessing.Piece> readTemplatePieces(JsonNode node, String field, String where) {
+        List<TemplateProcessing.Piece> pieces = new ArrayList<>();
+        int k = 0;
+        for (JsonNode p : arrayField(node, field, where)) {
+            String at = where + "." + field + "[" + k++ + "]";
+            if (p.has("SpecialToken")) {
+                JsonNode s = p.get("SpecialToken");
+                pieces.add(new TemplateProcessing.SpecialPiece(s.path("id").asText(), s.path("type_id").asInt(0)));
+            } else if (p.has("Sequence")) {
+                JsonNode s = p.get("Sequence");
+                String id = s.path("id").asText();
+                int index = switch (id) {
+                    case "A" -> 0;
+                    case "B" -> 1;
+                    default -> throw fail(at + ": unknown sequence \"" + id + "\"");
+                };
+                pieces.add(new TemplateProcessing.SequencePiece(index, s.path("type_id").asInt(0)));
+            } else {
+                throw fail(at + ": neither a SpecialToken nor a Sequence");
+            }
+        }
+        return pieces;
+    }
+
+    // ---- added tokens ----
+
+    private List<AddedToken> readAddedTokens(JsonNode node) {
+        List<AddedToken> tokens = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return tokens;
+        }
+        if (!node.isArray()) {
+            throw fail("\"added_tokens\" is not a list");
+        }
+        int k = 0;
+        for (JsonNode t : node) {
+            JsonNode content = t.get("content");
+            if (content == null || !content.isTextual()) {
+                throw fail("added_tokens[" + k + "] has no string \"content\"");
+            }
+            boolean special = t.path("special").asBoolean(false);
+            tokens.add(new AddedToken(content.asText(), t.path("single_word").asBoolean(false),
+                    t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false),
+                    t.path("normalized").asBoolean(!special), special));
+            k++;
+        }
+        return tokens;
+    }
+
+    // ---- pad token ----
+
+    private String findPadToken(JsonNode root, List<AddedToken> addedTokens) {
+        Path dir = path.toAbsolutePath().getParent();
+        boolean anyConfig = false;
+        for (String name : List.of("special_tokens_map.json", "tokenizer_config.json")) {
+            Path config = dir == null ? Path.of(name) : dir.resolve(name);
+            if (!Files.isRegularFile(config)) {
+                continue;
+            }
+            anyConfig = true;
+            JsonNode pad = readJson(config).get("pad_token");
+            if (pad != null && pad.isTextual()) {
+                return pad.asText();
+            }
+            if (pad != null && pad.isObject() && pad.path("content").isTextual()) {
+                return pad.get("content").asText();
+            }
+        }
+        if (anyConfig) {
+            return null; // the configs are transformers' truth, and they name no pad token
+        }
+        JsonNode padding = root.get("padding");
+        if (padding != null && padding.path("pad_token").isTextual()) {
+            return padding.get("pad_token").asText();
+        }
+        for (AddedToken t : addedTokens) {
+            if (t.content().equals("<pad>")) {
+                return "<pad>";
+            }
+        }
+        return null;
+    }
+
+    // ---- helpers ----
+
+    private static JsonNode readJson(Path file) {
+        try {
+            JsonNode node = JSON.readTree(Files.readAllBytes(file));
+            if (node == null || node.isMissingNode()) {
+                throw ModelFormatException.in(file, "empty file");
+            }
+            return node;
+        } catch (NoSuchFileException e) {
+            throw ModelFormatException.in(file, "file not found", e);
+        } catch (JacksonException e) {
+            throw ModelFormatException.in(file, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw ModelFormatException.in(file, "cannot read: " + e, e);
+        }
+    }
+
+    private String typeOf(JsonNode node, String where) {
+        if (!node.isObject()) {
+            throw fail(where + " is not an object");
+        }
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            throw fail(where + " has no \"type\"");
+        }
+        return type.asText();
+    }
+
+    private JsonNode arrayField(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isArray()) {
+            throw fail(where + ": \"" + field + "\" is not a list");
+        }
+        return v;
+    }
+
+    private boolean boolField(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v == null || !v.isBoolean()) {
+            throw fail(where + ": \"" + field + "\" is not a boolean");
+        }
+        return v.asBoolean();
+    }
+
+    private ModelFormatException fail(String problem) {
+        return ModelFormatException.in(path, problem);
+    }
+}

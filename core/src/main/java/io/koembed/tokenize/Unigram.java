@@ -1,0 +1,180 @@
+package io.koembed.tokenize;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * The SentencePiece Unigram model as the Rust {@code tokenizers} library runs it ({@code models/unigram/model.rs},
+ * {@code encode_optimized}): a Viterbi pass over the text choosing the segmentation into vocabulary pieces with
+ * the highest sum of piece scores (log probabilities).
+ *
+ * <p>Details copied on purpose because they decide ids:
+ * <ul>
+ *   <li>A character no piece of exactly its length covers gets an unknown node scored {@code minScore - 10}
+ *       (SentencePiece's {@code kUnkPenalty}), {@code minScore} being the lowest score of the whole vocabulary.</li>
+ *   <li>Candidates are tried shortest first and replace the current best only when strictly better, so ties keep
+ *       the earliest (shortest) candidate that reached the position.</li>
+ *   <li>Consecutive unknown nodes are fused into one string ({@code fuse_unk}, always on for Unigram); every result
+ *       string is then looked up again, and a string missing from the vocabulary becomes {@code unkId}. A vocabulary
+ *       piece that happens to be the unknown piece itself (the text "&lt;unk&gt;") fuses the same way.</li>
+ *   <li>When a piece appears twice in the vocabulary, the later id wins (a hash map insert in Rust).</li>
+ * </ul>
+ * Scores are doubles summed in the same order as Rust ({@code score + best_so_far}).
+ *
+ * <p>Immutable and thread safe. Byte fallback is not implemented; loaders refuse models that ask for it.
+ */
+public final class Unigram {
+    private static final double UNK_PENALTY = 10.0;
+
+    private final String[] pieces;
+    private final double[] scores;
+    private final int unkId;
+    private final double unkScore;
+    private final Map<String, Integer> ids;
+    private final PieceTrie trie;
+
+    /**
+     * @param pieces the vocabulary, id = index
+     * @param scores the score (log probability) of each piece
+     * @param unkId  index of the unknown piece (required: KoEmbed refuses to fail on unseen characters)
+     */
+    public Unigram(List<String> pieces, double[] scores, int unkId) {
+        if (pieces.size() != scores.length) {
+            throw new IllegalArgumentException("pieces and scores differ in length: " + pieces.size() + " vs "
+                    + scores.length);
+        }
+        if (pieces.isEmpty()) {
+            throw new IllegalArgumentException("the vocabulary is empty");
+        }
+        if (unkId < 0 || unkId >= pieces.size()) {
+            throw new IllegalArgumentException("unk id " + unkId + " is outside the vocabulary of size "
+                    + pieces.size());
+        }
+        this.pieces = pieces.toArray(String[]::new);
+        this.scores = scores.clone();
+        this.unkId = unkId;
+        double min = Double.POSITIVE_INFINITY;
+        Map<String, Integer> map = HashMap.newHashMap(this.pieces.length);
+        int[] values = new int[this.pieces.length];
+        for (int i = 0; i < this.pieces.length; i++) {
+            if (this.pieces[i] == null) {
+                throw new IllegalArgumentException("piece " + i + " is null");
+            }
+            map.put(this.pieces[i], i);
+            values[i] = i;
+            if (this.scores[i] < min) {
+                min = this.scores[i];
+            }
+        }
+        this.ids = map;
+        this.unkScore = min - UNK_PENALTY;
+        this.trie = new PieceTrie(this.pieces, values, false); // later duplicate wins, like the id map
+    }
+
+    public int size() {
+        return pieces.length;
+    }
+
+    public int unkId() {
+        return unkId;
+    }
+
+    /** The piece of {@code id}, or null when the id is outside the vocabulary. */
+    public String piece(int id) {
+        return id >= 0 && id < pieces.length ? pieces[id] : null;
+    }
+
+    public double score(int id) {
+        return scores[id];
+    }
+
+    public OptionalInt id(String piece) {
+        Integer id = ids.get(piece);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    /** Every distinct piece (what Rust's {@code get_vocab} returns), for vocabulary size accounting. */
+    Iterable<String> distinctPieces() {
+        return ids.keySet();
+    }
+
+    /** Segments one pre-token and appends the ids to {@code out}. */
+    void encode(String text, IntList out) {
+        int n = text.length();
+        if (n == 0) {
+            return;
+        }
+        double[] best = new double[n + 1];
+        int[] startsAt = new int[n + 1];
+        int[] nodeId = new int[n + 1];
+        Arrays.fill(startsAt, -1);
+        int pos = 0;
+        while (pos < n) {
+            double base = best[pos];
+            int charLen = Character.charCount(text.codePointAt(pos));
+            boolean hasSingle = false;
+            int node = PieceTrie.ROOT;
+            for (int i = pos; i < n; i++) {
+                node = trie.step(node, text.charAt(i));
+                if (node < 0) {
+                    break;
+                }
+                int id = trie.valueAt(node);
+                int end = i + 1;
+                if (id < 0 || splitsSurrogatePair(text, end)) {
+                    continue;
+                }
+                double candidate = scores[id] + base;
+                if (startsAt[end] < 0 || candidate > best[end]) {
+                    best[end] = candidate;
+                    startsAt[end] = pos;
+                    nodeId[end] = id;
+                }
+                if (end - pos == charLen) {
+                    hasSingle = true;
+                }
+            }
+            if (!hasSingle) {
+                int end = pos + charLen;
+                double candidate = unkScore + base;
+                if (startsAt[end] < 0 || candidate > best[end]) {
+                    best[end] = candidate;
+                    startsAt[end] = pos;
+                    nodeId[end] = unkId;
+                }
+            }
+            pos += charLen;
+        }
+
+        // Backtrack. Segments come out last to first; collect them, then emit in order.
+        IntList segmentIds = new IntList();
+        int end = n;
+        while (end > 0) {
+            int start = startsAt[end];
+            if (nodeId[end] == unkId) {
+                // Fuse a run of unknown nodes into one string, then look the string up like Rust does.
+                int runEnd = end;
+                while (end > 0 && nodeId[end] == unkId) {
+                    end = startsAt[end];
+                }
+                Integer id = ids.get(text.substring(end, runEnd));
+                segmentIds.add(id == null ? unkId : id);
+            } else {
+                segmentIds.add(nodeId[end]);
+                end = start;
+            }
+        }
+        for (int k = segmentIds.size() - 1; k >= 0; k--) {
+            out.add(segmentIds.get(k));
+        }
+    }
+
+    /** A piece containing an unpaired surrogate must not cut a pair that Rust would see as one character. */
+    private static boolean splitsSurrogatePair(String text, int end) {
+        return end < text.length() && Character.isLowSurrogate(text.charAt(end))
+                && Character.isHighSurrogate(text.charAt(end - 1));
+    }
+}

@@ -1,0 +1,35 @@
+/**
+ * Text to token ids for SentencePiece Unigram models (XLM-RoBERTa and kin), matching the Rust Hugging Face
+ * {@code tokenizers} library (0.21) id for id.
+ *
+ * <p>Entry point: {@link io.koembed.tokenize.Tokenizer} ({@code fromTokenizerJson} reads a tokenizer.json; its
+ * public constructor assembles the same pipeline from parts for other loaders). Parts, one class per concept:
+ * {@link io.koembed.tokenize.AddedToken} (special tokens, cut out of
+ * the raw text), {@link io.koembed.tokenize.Normalizer} ({@link io.koembed.tokenize.PrecompiledCharsmap},
+ * {@link io.koembed.tokenize.StripNormalizer}, {@link io.koembed.tokenize.ReplaceNormalizer},
+ * {@link io.koembed.tokenize.UnicodeFormNormalizer}, {@link io.koembed.tokenize.LowercaseNormalizer},
+ * {@link io.koembed.tokenize.NormalizerSequence}), {@link io.koembed.tokenize.PreTokenizer}
+ * ({@link io.koembed.tokenize.MetaspacePreTokenizer}, {@link io.koembed.tokenize.PreTokenizerSequence}), the model
+ * {@link io.koembed.tokenize.Unigram}, and {@link io.koembed.tokenize.PostProcessor}
+ * ({@link io.koembed.tokenize.TemplateProcessing}, {@link io.koembed.tokenize.RobertaProcessing},
+ * {@link io.koembed.tokenize.BertProcessing}, {@link io.koembed.tokenize.PostProcessorSequence}).
+ *
+ * <p>Deliberate departures from the Rust library, where it has no behaviour to copy or copying it would hurt:
+ * <ul>
+ *   <li>Unpaired surrogates (possible in Java strings, impossible in the UTF-8 Rust receives) are encoded as
+ *       U+FFFD.</li>
+ *   <li>A Metaspace with {@code "add_prefix_space": false} and no {@code prepend_scheme} is read as "never", as
+ *       the library's older versions did; 0.21 refuses such a file.</li>
+ *   <li>A Unigram model without {@code unk_id} is refused at load (Rust fails later, on the first unknown
+ *       character); {@code byte_fallback: true} is refused (not implemented).</li>
+ *   <li>{@code maxLength} smaller than the special tokens is an {@link java.lang.IllegalArgumentException} (Rust
+ *       underflows); only longest-first, right-side, stride-0 truncation exists, and overflow is dropped.</li>
+ *   <li>{@link io.koembed.tokenize.Encoding#tokens()} holds vocabulary pieces ({@code <unk>} for unknown text),
+ *       not the matched text.</li>
+ * </ul>
+ * Possible differences left: {@code Replace} regexes run on {@link java.util.regex} instead of Oniguruma; the
+ * Unicode tables of the JDK (grapheme clusters, NFC/NFKC, case mapping, "word" characters) and of the Rust crates
+ * may differ for characters assigned in between; {@code prepend_scheme: first} models the Rust offset bookkeeping
+ * only as far as sections and a left {@code Strip} go.
+ */
+package io.koembed.tokenize;

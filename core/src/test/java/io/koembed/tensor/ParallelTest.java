@@ -1,0 +1,90 @@
+package io.koembed.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ParallelTest {
+
+    @Test
+    void everyIndexExactlyOnceInAlignedChunks() {
+        try (Parallel p = new Parallel(4)) {
+            for (int n : new int[]{1, 7, 8, 9, 63, 64, 100, 768, 1001}) {
+                for (int chunks : new int[]{1, 2, 3, 4, 16}) {
+                    for (int align : new int[]{1, 4, 8}) {
+                        AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                        Set<String> threads = ConcurrentHashMap.newKeySet();
+                        p.forRange(n, chunks, align, (from, to) -> {
+                            assertEquals(0, from % align, "chunk start must be aligned");
+                            threads.add(Thread.currentThread().getName());
+                            for (int i = from; i < to; i++) {
+                                seen.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, seen.get(i), "n=" + n + " chunks=" + chunks + " index " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void usesSeveralWorkersAndNests() {
+        try (Parallel p = new Parallel(2)) {
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            AtomicIntegerArray seen = new AtomicIntegerArray(16);
+            p.forRange(4, 4, 1, (a, b) -> {
+                threads.add(Thread.currentThread().getName());
+                // nested use from a worker must not deadlock
+                p.forRange(4, 4, 1, (c, d) -> {
+                    for (int i = c; i < d; i++) {
+                        seen.incrementAndGet(a * 4 + i);
+                    }
+                });
+                sleep();
+            });
+            for (int i = 0; i < 16; i++) {
+                assertEquals(1, seen.get(i));
+            }
+            assertTrue(threads.size() >= 2, "work ran on " + threads);
+        }
+    }
+
+    @Test
+    void exceptionsPropagate() {
+        try (Parallel p = new Parallel(2)) {
+            var e = assertThrows(IllegalStateException.class, () -> p.forRange(10, 2, 1, (a, b) -> {
+                if (a > 0) {
+                    throw new IllegalStateException("boom");
+                }
+            }));
+            assertTrue(e.getMessage().contains("boom"), e.getMessage()); // fork/join may wrap it in a copy
+        }
+    }
+
+    @Test
+    void sharedPoolIsSizedToTheCoresAndCannotBeClosed() {
+        Parallel s = Parallel.shared();
+        assertTrue(s == Parallel.shared());
+        String prop = System.getProperty("koembed.threads");
+        assertEquals(prop != null ? Integer.parseInt(prop) : Runtime.getRuntime().availableProcessors(), s.threads());
+        assertThrows(UnsupportedOperationException.class, s::close);
+        assertThrows(IllegalArgumentException.class, () -> new Parallel(0));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.koembed.tensor;
+
+import io.koembed.weights.Safetensors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Vector API kernels against their scalar twins, and the scalar twins against double-precision references,
+ * on random shapes including sizes that are not multiples of the vector length or of the matmul's 4 × 2 blocks.
+ */
+class TensorOpsTest {
+    static final TensorOps SCALAR = TensorOps.scalar();
+    static TensorOps simd;
+
+    @BeforeAll
+    static void lookup() {
+        simd = TensorOps.best();
+        // surefire runs with --add-modules jdk.incubator.vector, so the SIMD kernels must have been picked
+        assertTrue(simd.name().startsWith("panama"), "expected the Vector API kernels, got " + simd.name());
+    }
+
+    private final Random rnd = new Random(42);
+
+    private float[] randoms(int n, float scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return a;
+    }
+
+    static MemorySegment segment(Arena arena, float[] values, int extraBytes) {
+        // an odd byte offset, as safetensors may give us: the kernels must not assume alignment
+        MemorySegment s = arena.allocate(4L * values.length + extraBytes + 4, 64).asSlice(extraBytes);
+        for (int i = 0; i < values.length; i++) {
+            s.setAtIndex(Safetensors.F32_LE, i, values[i]);
+        }
+        return s;
+    }
+
+    private static final int[] SIZES = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 67, 100, 129};
+
+    @Test
+    void matmulMatchesScalarAndDouble() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (int trial = 0; trial < 60; trial++) {
+                int m = SIZES[rnd.nextInt(SIZES.length)];
+                int k = SIZES[rnd.nextInt(SIZES.length)];
+                int n = SIZES[rnd.nextInt(SIZES.length)];
+                float[] a = randoms(m * k, 1f);
+                float[] wf = randoms(n * k, 1f);
+                MemorySegment w = segment(arena, wf, trial % 2 == 0 ? 0 : 2);
+                float[] bias = trial % 3 == 0 ? null : randoms(n, 1f);
+                float[] cs = new float[m * n], cv = new float[m * n];
+                // a sub-block, so that the range arguments are exercised too
+                int r0 = rnd.nextInt(m), r1 = r0 + 1 + rnd.nextInt(m - r0);
+                int c0 = rnd.nextInt(n), c1 = c0 + 1 + rnd.nextInt(n - c0);
+                if (trial % 2 == 0) {
+                    r0 = 0; r1 = m; c0 = 0; c1 = n;
+                }
+                SCALAR.matmul(a, k, w, bias, cs, n, r0, r1, c0, c1);
+                simd.matmul(a, k, w, bias, cv, n, r0, r1, c0, c1);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        boolean inside = i >= r0 && i < r1 && j >= c0 && j < c1;
+                        if (!inside) {
+                            assertEquals(0f, cs[i * n + j]);
+                            assertEquals(0f, cv[i * n + j], "simd wrote outside its block");
+                            continue;
+                        }
+                        double ref = bias == null ? 0 : bias[j];
+                        double mag = Math.abs(ref);
+                        for (int p = 0; p < k; p++) {
+                            ref += (double) a[i * k + p] * wf[j * k + p];
+                            mag += Math.abs((double) a[i * k + p] * wf[j * k + p]);
+                        }
+                        double tol = 1e-6 * mag + 1e-7;
+                        String where = "m=" + m + " k=" + k + " n=" + n + " at " + i + "," + j;
+                        assertEquals(ref, cs[i * n + j], tol, "scalar " + where);
+                        assertEquals(ref, cv[i * n + j], tol, "simd " + where);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void dotAndAxpy() {
+        for (int len : SIZES) {
+            float[] a = randoms(len + 5, 1f), b = randoms(len + 9, 1f);
+            int ao = rnd.nextInt(5), bo = rnd.nextInt(9);
+            double ref = 0, mag = 0;
+            for (int i = 0; i < len; i++) {
+                ref += (double) a[ao + i] * b[bo + i];
+                mag += Math.abs((double) a[ao + i] * b[bo + i]);
+            }
+            assertEquals(ref, SCALAR.dot(a, ao, b, bo, len), 1e-6 * mag + 1e-7);
+            assertEquals(ref, simd.dot(a, ao, b, bo, len), 1e-6 * mag + 1e-7, "len " + len);
+
+            float alpha = (float) rnd.nextGaussian();
+            float[] ys = b.clone(), yv = b.clone();
+            SCALAR.axpy(alpha, a, ao, ys, bo, len);
+            simd.axpy(alpha, a, ao, yv, bo, len);
+            for (int i = 0; i < b.length; i++) {
+                boolean inside = i >= bo && i < bo + len;
+                double r = inside ? b[i] + (double) alpha * a[ao + i - bo] : b[i];
+                assertEquals(r, ys[i], 1e-6 * (Math.abs(r) + 1));
+                assertEquals(r, yv[i], 1e-6 * (Math.abs(r) + 1), "len " + len + " at " + i);
+            }
+        }
+    }
+
+    @Test
+    void softmax() {
+        for (int len : SIZES) {
+            float[] x = randoms(len + 6, 4f);
+            x[3] = 30f; // large values must not overflow
+            int off = 3;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int i = 0; i < len; i++) {
+                max = Math.max(max, x[off + i]);
+            }
+            for (int i = 0; i < len; i++) {
+                sum += Math.exp(x[off + i] - max);
+            }
+            float[] s = x.clone(), v = x.clone();
+            SCALAR.softmax(s, off, len);
+            simd.softmax(v, off, len);
+            double total = 0;
+            for (int i = 0; i < x.length; i++) {
+                boolean inside = i >= off && i < off + len;
+                double r = inside ? Math.exp(x[i] - max) / sum : x[i];
+                assertEquals(r, s[i], 1e-6 * Math.abs(r) + 1e-9);
+                assertEquals(r, v[i], 1e-6 * Math.abs(r) + 1e-9, "len " + len + " at " + i);
+                total += inside ? v[i] : 0;
+            }
+            assertEquals(1.0, total, 1e-5);
+        }
+    }
+
+    @Test
+    void layerNormWithAndWithoutResidual() {
+        for (int len : SIZES) {
+            for (boolean withResidual : new boolean[]{false, true}) {
+                float[] x = randoms(len + 4, 3f);
+                for (int i = 0; i < x.length; i++) {
+                    x[i] += 5f; // an offset, so that the mean matters
+                }
+                float[] r = withResidual ? randoms(len + 2, 1f) : null;
+                float[] g = randoms(len, 1f), b = randoms(len, 1f);
+                float eps = 1e-5f;
+                int off = 3, rOff = 2;
+                double[] v = new double[len];
+                double mean = 0;
+                for (int i = 0; i < len; i++) {
+                    v[i] = (double) x[off + i] + (r == null ? 0 : r[rOff + i]);
+                    mean += v[i];
+                }
+                mean /= len;
+                double var = 0;
+                for (int i = 0; i < len; i++) {
+                    var += (v[i] - mean) * (v[i] - mean);
+                }
+                var /= len;
+                float[] s = x.clone(), p = x.clone();
+                SCALAR.layerNorm(s, off, r, rOff, len, g, b, eps);
+                simd.layerNorm(p, off, r, rOff, len, g, b, eps);
+                for (int i = 0; i < len; i++) {
+                    double ref = (v[i] - mean) / Math.sqrt(var + eps) * g[i] + b[i];
+                    assertEquals(ref, s[off + i], 2e-5 * (Math.abs(ref) + 1), "scalar len " + len);
+                    assertEquals(ref, p[off + i], 2e-5 * (Math.abs(ref) + 1), "simd len " + len + " at " + i);
+                }
+                assertEquals(Arrays.toString(Arrays.copyOf(x, off)), Arrays.toString(Arrays.copyOf(p, off)));
+            }
+        }
+    }
+
+    @Test
+    void vectorExpIsWithinTwoUlpOfMathExp() {
+        float[] x = new float[200003];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -86f + 174.7f * i / (x.length - 1); // -86 .. 88.7
+        }
+        x[0] = Float.NEGATIVE_INFINITY;
+        x[1] = -87f;
+        x[2] = 89f;
+        x[3] = 0f;
+        x[4] = Float.NaN;
+        float[] e = x.clone();
+        PanamaTensorOps.exp(e, 0, e.length);
+        assertEquals(0f, e[0]);
+        assertEquals(0f, e[1]);
+        assertEquals(Float.POSITIVE_INFINITY, e[2]);
+        assertEquals(1f, e[3]);
+        assertTrue(Float.isNaN(e[4]));
+        double worst = 0;
+        for (int i = 5; i < x.length; i++) {
+            float ref = (float) Math.exp(x[i]);
+            worst = Math.max(worst, Math.abs(e[i] - ref) / Math.ulp(ref));
+        }
+        System.out.printf("vector exp: max error %.2f ulp%n", worst);
+        assertTrue(worst <= 2, worst + " ulp");
+    }
+
+    @Test
+    void geluVectorMatchesScalar() {
+        for (int len : SIZES) {
+            float[] x = randoms(len + 3, 3f);
+            x[1] = -1f / 0.70710677f; // the branch point |z| = 1
+            x[2] = -20f;
+            float[] s = x.clone(), v = x.clone();
+            SCALAR.gelu(s, 1, len);
+            simd.gelu(v, 1, len);
+            assertEquals(x[0], v[0]);
+            for (int i = 1; i <= len; i++) {
+                // the two differ only in how exp is rounded (Math.exp in double vs PanamaTensorOps.exp)
+                assertEquals(s[i], v[i], 2e-7 * Math.max(1, Math.abs(s[i])) + 1e-12, "len " + len + " x=" + x[i]);
+                assertEquals(Erf.gelu(x[i]), s[i]);
+            }
+        }
+        // a dense sweep through both branches
+        float[] x = new float[20001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -10f + 20f * i / (x.length - 1);
+        }
+        float[] s = x.clone(), v = x.clone();
+        SCALAR.gelu(s, 0, x.length);
+        simd.gelu(v, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(s[i], v[i], 2e-7 * Math.max(1, Math.abs(s[i])) + 1e-12, "x=" + x[i]);
+        }
+    }
+}

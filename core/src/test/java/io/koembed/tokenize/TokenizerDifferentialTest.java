@@ -1,0 +1,45 @@
+package io.koembed.tokenize;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.koembed.Fixtures;
+import io.koembed.tokenize.TokenizerFuzz.Report;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * KoEmbed's tokenizer must give exactly the Rust tokenizer's ids for thousands of hostile generated strings
+ * (see {@link TokenizerFuzz}). Fails, never skips, when the tokenizer class is missing.
+ */
+class TokenizerDifferentialTest {
+
+    /** The fixed seed and count of the generated texts (TokenizerFuzzTest pins their hash). */
+    static final long SEED = 20240611L;
+    static final int COUNT = 3000;
+
+    @Test
+    void koembedTokenizerMatchesRustOnGeneratedTexts() throws Exception {
+        Path tokenizerJson = Fixtures.model("tiny-xlmr-ko").resolve("tokenizer.json");
+        Function<String, int[]> ours;
+        try {
+            ours = TokenizerFuzz.koembedTokenizer(tokenizerJson);
+        } catch (IllegalStateException e) {
+            fail(e.getMessage(), e);
+            return;
+        }
+        List<String> texts = new ArrayList<>(TokenizerFuzz.edgeCases());
+        texts.addAll(TokenizerFuzz.generate(SEED, COUNT));
+        try (HuggingFaceTokenizer reference = TokenizerFuzz.reference(tokenizerJson)) {
+            Report r = TokenizerFuzz.compare(texts, ours, reference, 15);
+            assertEquals(texts.size(), r.compared());
+            assertTrue(r.ok(), r::describe);
+        }
+    }
+}
