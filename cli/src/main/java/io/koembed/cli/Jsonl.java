@@ -20,6 +20,8 @@ final class Jsonl {
         this.writer = writer;
         this.generator = FACTORY.createGenerator(writer);
         this.generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        this.generator.setRootValueSeparator(null); // we write the newline; Jackson's default adds a space
+
     }
 
     static Jsonl writer(Writer writer) throws IOException {

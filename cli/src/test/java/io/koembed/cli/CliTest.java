@@ -40,6 +40,7 @@ class CliTest {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : jsonl.split("\n")) {
             if (!line.isEmpty()) {
+                assertTrue(line.startsWith("{") && line.endsWith("}"), "not one JSON object per line: " + line);
                 nodes.add(JSON.readTree(line));
             }
         }

@@ -56,10 +56,20 @@ record Dense(int in, int out, float[] weight, float[] bias, Activation activatio
             throw ModelFormatException.in(weightsFile, "file not found (the Dense module's weights)");
         }
         try (Safetensors st = Safetensors.open(weightsFile)) {
-            float[] w = st.readFloats("linear.weight", out, in);
-            float[] b = hasBias ? st.readFloats("linear.bias", out) : new float[out];
+            float[] w = readChecked(st, "linear.weight", out, in);
+            float[] b = hasBias ? readChecked(st, "linear.bias", out) : new float[out];
             return new Dense(in, out, w, b, activation);
         }
+    }
+
+    /** The tensor's values, after checking that its shape is what config.json promises. */
+    private static float[] readChecked(Safetensors st, String name, long... shape) {
+        long[] actual = st.info(name).shape();
+        if (!java.util.Arrays.equals(actual, shape)) {
+            throw ModelFormatException.in(st.path(), "tensor '" + name + "' has shape "
+                    + java.util.Arrays.toString(actual) + ", config.json implies " + java.util.Arrays.toString(shape));
+        }
+        return st.readFloats(name);
     }
 
     private static int positiveInt(Path file, JsonNode config, String field) {

@@ -148,7 +148,7 @@ final class ModelDirectory {
      * e.g. 514 - 2 = 512), where PyTorch would fail with an index error; we cut there instead.
      */
     private static int maxSeqLength(Path transformerDir, JsonNode stConfig, Encoder encoder) {
-        int limit = encoder.maxSequenceLength();
+        int limit = encoder.config().maxSequenceLength();
         JsonNode configured = stConfig == null ? null : stConfig.get("max_seq_length");
         if (configured != null && !configured.isNull()) {
             if (!configured.canConvertToInt() || configured.asInt() < 2) {

@@ -85,6 +85,31 @@ public final class Tokenizer {
         return TokenizerJsonLoader.load(tokenizerJson);
     }
 
+    /**
+     * Reads a {@code sentencepiece.bpe.model} (XLM-R's fairseq id layout) and builds the tokenizer that
+     * transformers would convert it to; see {@link SentencePieceTokenizer}.
+     */
+    public static Tokenizer fromSentencePiece(Path sentencePieceModel) {
+        return SentencePieceTokenizer.load(sentencePieceModel);
+    }
+
+    /**
+     * The tokenizer of a model directory: {@code tokenizer.json} when present (what transformers' fast
+     * tokenizers use), else {@code sentencepiece.bpe.model}.
+     */
+    public static Tokenizer load(Path modelDirectory) {
+        Path json = modelDirectory.resolve("tokenizer.json");
+        if (java.nio.file.Files.exists(json)) {
+            return fromTokenizerJson(json);
+        }
+        Path spm = modelDirectory.resolve("sentencepiece.bpe.model");
+        if (java.nio.file.Files.exists(spm)) {
+            return fromSentencePiece(spm);
+        }
+        throw io.koembed.ModelFormatException.in(modelDirectory,
+                "no tokenizer: neither tokenizer.json nor sentencepiece.bpe.model is there");
+    }
+
     /** With special tokens, no truncation. */
     public Encoding encode(String text) {
         return encode(text, null, true, -1);

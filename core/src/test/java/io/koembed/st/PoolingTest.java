@@ -29,7 +29,7 @@ class PoolingTest {
     @Test
     void excludedPromptTokensDoNotCount() {
         assertArrayEquals(new float[] {4, 1}, pool(Pooling.Mode.MEAN, false, 1), 1e-6f);
-        assertArrayEquals(new float[] {1, 2}, pool(Pooling.Mode.MEAN, true, 1), 1e-6f);
+        assertArrayEquals(new float[] {3, 4f / 3}, pool(Pooling.Mode.MEAN, true, 1), 1e-6f);
         // weightedmean keeps the 1-based positions of the remaining tokens: (3*2 + 5*3) / 5, (-4*2 + 6*3) / 5
         assertArrayEquals(new float[] {21f / 5, 10f / 5}, pool(Pooling.Mode.WEIGHTED_MEAN, false, 1), 1e-6f);
         assertArrayEquals(new float[] {5, 6}, pool(Pooling.Mode.MAX, false, 2));
