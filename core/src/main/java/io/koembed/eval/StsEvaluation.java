@@ -209,11 +209,13 @@ public record StsEvaluation(String name, double[] gold, PairScores scores, Map<S
         return s.length() >= width ? s : s + " ".repeat(width - s.length());
     }
 
+    /** Writes beside the target and moves into place, so no reader sees half a file (permissions as usual). */
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".part");
+        Path temp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toHexString(System.nanoTime()) + ".part");
         try {
-            Files.write(temp, bytes);
+            Files.write(temp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
