@@ -64,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--name", paramLabel = "NAME",
             description = "Name in the output file names (default: the data set's name or the file's base name; "
-                    + "the model card's evaluator was named sts-dev).")
+                    + "e.g. sts-dev).")
     String name;
 
     @Option(names = "--no-plot", description = "Do not draw the scatter plot.")
