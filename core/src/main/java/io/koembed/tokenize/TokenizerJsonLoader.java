@@ -1,12 +1,9 @@
 package io.koembed.tokenize;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
@@ -23,7 +20,6 @@ import java.util.Map;
  * for shape and otherwise ignored.
  */
 final class TokenizerJsonLoader {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
 
@@ -36,7 +32,7 @@ final class TokenizerJsonLoader {
     }
 
     private Tokenizer read() {
-        JsonNode root = readJson(path);
+        JsonNode root = JsonFiles.readTree(path);
         if (!root.isObject()) {
             throw fail("the top level is not a JSON object");
         }
@@ -378,7 +374,7 @@ final class TokenizerJsonLoader {
                 continue;
             }
             anyConfig = true;
-            JsonNode pad = readJson(config).get("pad_token");
+            JsonNode pad = JsonFiles.readTree(config).get("pad_token");
             if (pad != null && pad.isTextual()) {
                 return pad.asText();
             }
@@ -402,22 +398,6 @@ final class TokenizerJsonLoader {
     }
 
     // ---- helpers ----
-
-    private static JsonNode readJson(Path file) {
-        try {
-            JsonNode node = JSON.readTree(Files.readAllBytes(file));
-            if (node == null || node.isMissingNode()) {
-                throw ModelFormatException.in(file, "empty file");
-            }
-            return node;
-        } catch (NoSuchFileException e) {
-            throw ModelFormatException.in(file, "file not found", e);
-        } catch (JacksonException e) {
-            throw ModelFormatException.in(file, "not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw ModelFormatException.in(file, "cannot read: " + e, e);
-        }
-    }
 
     private String typeOf(JsonNode node, String where) {
         if (!node.isObject()) {
