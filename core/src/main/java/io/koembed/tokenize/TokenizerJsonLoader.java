@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Reads {@code tokenizer.json} (the Rust library's serialization, version "1.0", both the current layout and the
@@ -108,17 +109,7 @@ final class TokenizerJsonLoader {
         }
         String type = typeOf(node, where);
         return switch (type) {
-            case "Sequence" -> {
-                List<Normalizer> steps = new ArrayList<>();
-                int k = 0;
-                for (JsonNode child : arrayField(node, "normalizers", where)) {
-                    Normalizer n = readNormalizer(child, where + ".normalizers[" + k++ + "]");
-                    if (n != null) {
-                        steps.add(n);
-                    }
-                }
-                yield new NormalizerSequence(steps);
-            }
+            case "Sequence" -> new NormalizerSequence(steps(node, "normalizers", where, this::readNormalizer));
             case "Precompiled" -> {
                 JsonNode map = node.get("precompiled_charsmap");
                 if (map == null || !map.isTextual()) {
@@ -179,17 +170,7 @@ final class TokenizerJsonLoader {
         String type = typeOf(node, where);
         return switch (type) {
             case "Metaspace" -> readMetaspace(node, where);
-            case "Sequence" -> {
-                List<PreTokenizer> steps = new ArrayList<>();
-                int k = 0;
-                for (JsonNode child : arrayField(node, "pretokenizers", where)) {
-                    PreTokenizer p = readPreTokenizer(child, where + ".pretokenizers[" + k++ + "]");
-                    if (p != null) {
-                        steps.add(p);
-                    }
-                }
-                yield new PreTokenizerSequence(steps);
-            }
+            case "Sequence" -> new PreTokenizerSequence(steps(node, "pretokenizers", where, this::readPreTokenizer));
             default -> throw fail(where + ": pre-tokenizer type \"" + type + "\" is not supported (KoEmbed "
                     + "implements Metaspace, Sequence)");
         };
@@ -255,17 +236,7 @@ final class TokenizerJsonLoader {
                 yield new BertProcessing(cls.token, cls.id, sep.token, sep.id);
             }
             case "ByteLevel" -> PostProcessor.NONE; // only trims offsets
-            case "Sequence" -> {
-                List<PostProcessor> steps = new ArrayList<>();
-                int k = 0;
-                for (JsonNode child : arrayField(node, "processors", where)) {
-                    PostProcessor p = readPostProcessor(child, where + ".processors[" + k++ + "]");
-                    if (p != null) {
-                        steps.add(p);
-                    }
-                }
-                yield new PostProcessorSequence(steps);
-            }
+            case "Sequence" -> new PostProcessorSequence(steps(node, "processors", where, this::readPostProcessor));
             default -> throw fail(where + ": post-processor type \"" + type + "\" is not supported (KoEmbed "
                     + "implements TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence)");
         };
@@ -398,6 +369,22 @@ final class TokenizerJsonLoader {
     }
 
     // ---- helpers ----
+
+    /**
+     * The steps of a {@code Sequence} component: each element of its list {@code field}, read by {@code read}
+     * (which gets the element's path for error messages); steps read as null (a JSON null) are left out.
+     */
+    private <T> List<T> steps(JsonNode node, String field, String where, BiFunction<JsonNode, String, T> read) {
+        List<T> steps = new ArrayList<>();
+        int k = 0;
+        for (JsonNode child : arrayField(node, field, where)) {
+            T step = read.apply(child, where + "." + field + "[" + k++ + "]");
+            if (step != null) {
+                steps.add(step);
+            }
+        }
+        return steps;
+    }
 
     private String typeOf(JsonNode node, String where) {
         if (!node.isObject()) {
