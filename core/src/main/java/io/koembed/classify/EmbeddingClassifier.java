@@ -47,7 +47,7 @@ public final class EmbeddingClassifier {
     /**
      * The embedding model and how it was called.
      *
-     * @param path        the model directory as it was given at training (informational; the fingerprint decides)
+     * @param path        the model directory at training, absolute (where to look for it; the fingerprint decides)
      * @param fingerprint {@link ModelFingerprint#of}
      * @param dimension   the embedding dimension
      * @param normalize   whether embeddings were L2-normalized
@@ -68,8 +68,8 @@ public final class EmbeddingClassifier {
                             + "model's prompts " + st.prompts().keySet());
                 }
             }
-            return new EmbeddingModel(st.directory().toString(), ModelFingerprint.of(st.directory()), st.dimension(),
-                    options.normalize(), prompt);
+            return new EmbeddingModel(st.directory().toAbsolutePath().normalize().toString(),
+                    ModelFingerprint.of(st.directory()), st.dimension(), options.normalize(), prompt);
         }
 
         /** Encode options that reproduce the training embeddings (with the given batch size). */
