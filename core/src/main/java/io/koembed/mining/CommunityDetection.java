@@ -113,18 +113,25 @@ public final class CommunityDetection {
         if (count < minSize) {
             return null;
         }
-        Integer[] members = new Integer[count];
+        // sort keys: higher score first, then lower index; a primitive sort (communities can be large)
+        long[] keys = new long[count];
         int m = 0;
         for (int j = 0; j < n; j++) {
             if (scores[j] >= threshold) {
-                members[m++] = j;
+                keys[m++] = ((long) ~ascendingBits(scores[j]) << 32) | j;
             }
         }
-        Arrays.sort(members, (a, b) -> scores[a] > scores[b] ? -1 : scores[a] < scores[b] ? 1 : Integer.compare(a, b));
+        Arrays.sort(keys);
         int[] out = new int[count];
         for (int t = 0; t < count; t++) {
-            out[t] = members[t];
+            out[t] = (int) keys[t];
         }
         return out;
+    }
+
+    /** An int whose signed order is the float's numeric order (-0.0 counts as 0.0; no NaN here). */
+    static int ascendingBits(float f) {
+        int bits = Float.floatToIntBits(f + 0.0f);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
     }
 }

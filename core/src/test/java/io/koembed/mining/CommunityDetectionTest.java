@@ -66,6 +66,19 @@ class CommunityDetectionTest {
     }
 
     @Test
+    void sortKeyOrdersFloatsNumerically() {
+        float[] v = {Float.NEGATIVE_INFINITY, -3.5f, -1f, -Float.MIN_VALUE, -0.0f, 0.0f, Float.MIN_VALUE, 0.25f, 1f,
+            Float.MAX_VALUE};
+        for (int a = 0; a < v.length; a++) {
+            for (int b = 0; b < v.length; b++) {
+                assertEquals(Float.compare(v[a] + 0.0f, v[b] + 0.0f) < 0 && v[a] != v[b],
+                        CommunityDetection.ascendingBits(v[a]) < CommunityDetection.ascendingBits(v[b]), v[a] + " " + v[b]);
+            }
+        }
+        assertEquals(CommunityDetection.ascendingBits(-0.0f), CommunityDetection.ascendingBits(0.0f));
+    }
+
+    @Test
     void edgeCasesAndBadInput() {
         assertEquals(List.of(), CommunityDetection.detect(new float[0][]));
         assertThrows(IllegalArgumentException.class, () -> CommunityDetection.detect(new float[][] {{1}}, 0.5f, 0,
