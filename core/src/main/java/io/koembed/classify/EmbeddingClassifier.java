@@ -459,9 +459,4 @@ public final class EmbeddingClassifier {
             return out;
         }
     }
-
-    /** For tests and tools: reads a classifier from JSON text. */
-    static EmbeddingClassifier fromJsonText(String json, Path file) throws IOException {
-        return fromJson(JsonFiles.mapper().readTree(json), file);
-    }
 }
