@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Fixed-width rows of bytes outside the Java heap, in blocks of up to 64 MiB allocated as the rows arrive. A
+ * Fixed-width rows of bytes outside the Java heap, in blocks of up to 4096 rows (at most 64 MiB) allocated as the
+ * rows arrive, so at most one partly used block is wasted. A
  * million 768-dimensional float32 rows (3.07 GB) thus cost the heap nothing but the block list, and no single
  * allocation needs 3 GB of contiguous memory. Append by one thread; read by many once appending is done.
  */
@@ -25,7 +26,7 @@ final class RowStore implements AutoCloseable {
             throw new IllegalArgumentException("row width must be positive");
         }
         this.rowBytes = rowBytes;
-        this.rowsPerBlock = (int) Math.max(1, Math.min(Math.max(expectedRows, 1), BLOCK_BYTES / rowBytes));
+        this.rowsPerBlock = (int) Math.max(1, Math.min(Math.max(expectedRows, 1), Math.min(4096, BLOCK_BYTES / rowBytes)));
     }
 
     int size() {
