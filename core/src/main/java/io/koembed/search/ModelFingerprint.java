@@ -28,8 +28,9 @@ import java.util.stream.Stream;
  * <p>Hashed, by name, size and content: config.json, modules.json, sentence_bert_config.json, the tokenizer
  * (tokenizer.json or sentencepiece.bpe.model), every file of the module folders modules.json names (Pooling,
  * Dense, Normalize configs and small weights); of model.safetensors its JSON header (tensor names, shapes, dtypes,
- * offsets), its size and 16 evenly spaced 64 KiB samples of the weights, so a fine-tune of the same
- * architecture differs; and the embedding dimension. Not hashed: the folder's path, README, prompts and the
+ * offsets), its size and its weights: all of them up to 32 MiB, beyond that 16 evenly spaced 64 KiB samples (a
+ * fine-tune changes every weight, so samples tell it apart; an edit of a few bytes between samples is not seen);
+ * and the embedding dimension. Not hashed: the folder's path, README, prompts and the
  * configured similarity function, none of which change a vector.
  */
 public final class ModelFingerprint {
@@ -133,7 +134,13 @@ public final class ModelFingerprint {
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(ch, header, 8);
             md.update(header.flip());
-            sample(md, f, 8 + headerLength, size);
+            if (size <= WHOLE_FILE_LIMIT) {
+                ByteBuffer all = ByteBuffer.allocate((int) (size - 8 - headerLength));
+                readFully(ch, all, 8 + headerLength);
+                md.update(all.flip());
+            } else {
+                sample(md, f, 8 + headerLength, size);
+            }
         }
     }
 
