@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 /** {@code koembed}: the command line. Each subcommand is one class; errors become one line on stderr. */
 @Command(name = "koembed", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Sentence embeddings with sentence-transformers models, in pure Java.",
-        subcommands = {TokenizeCommand.class, EncodeCommand.class, SimilarityCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {EncodeCommand.class, IndexCommand.class, SearchCommand.class, SimilarityCommand.class,
+                TokenizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

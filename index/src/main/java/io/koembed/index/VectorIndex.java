@@ -273,27 +273,23 @@ public final class VectorIndex implements AutoCloseable {
             float[] target = stored(q);
             TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, target, Math.max(k, candidates)),
                     Math.max(k, candidates));
-            List<IndexHit> hits = new ArrayList<>(top.scoreDocs.length);
-            List<Integer> docs = new ArrayList<>();
-            for (ScoreDoc sd : top.scoreDocs) {
-                float[] v = vectorOf(leaves, sd.doc);
-                float score = spec.similarity().score(target, v);
-                org.apache.lucene.document.Document d = stored.document(sd.doc);
-                hits.add(new IndexHit(d.get(ID), score, d.get(TEXT)));
-                docs.add(sd.doc);
-            }
-            // best first; equal scores in Lucene's order (by doc number)
-            Integer[] order = new Integer[hits.size()];
-            for (int i = 0; i < order.length; i++) {
+            int m = top.scoreDocs.length;
+            float[] scores = new float[m];
+            Integer[] order = new Integer[m];
+            for (int i = 0; i < m; i++) {
+                scores[i] = spec.similarity().score(target, vectorOf(leaves, top.scoreDocs[i].doc));
                 order[i] = i;
             }
+            // best first by the exact score; equal scores in Lucene's order (by doc number)
+            ScoreDoc[] sds = top.scoreDocs;
             java.util.Arrays.sort(order, (a, b) -> {
-                int c = Float.compare(hits.get(b).score(), hits.get(a).score());
-                return c != 0 ? c : Integer.compare(docs.get(a), docs.get(b));
+                int c = Float.compare(scores[b], scores[a]);
+                return c != 0 ? c : Integer.compare(sds[a].doc, sds[b].doc);
             });
-            List<IndexHit> best = new ArrayList<>(Math.min(k, order.length));
-            for (int i = 0; i < Math.min(k, order.length); i++) {
-                best.add(hits.get(order[i]));
+            List<IndexHit> best = new ArrayList<>(Math.min(k, m));
+            for (int i = 0; i < Math.min(k, m); i++) { // stored fields only for the hits returned
+                org.apache.lucene.document.Document d = stored.document(sds[order[i]].doc);
+                best.add(new IndexHit(d.get(ID), scores[order[i]], d.get(TEXT)));
             }
             out.add(best);
         }
