@@ -25,6 +25,15 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "fingerprint). Queries longer than the model's max_seq_length are truncated, as "
                         + "sentence-transformers does, with a warning."})
 final class SearchCommand implements Callable<Integer> {
+    /** Lucene logs its Vector API setup at INFO on every start; the CLI's stderr is for the user's business. */
+    static final java.util.logging.Logger LUCENE_VECTOR_LOG = quiet("org.apache.lucene.internal.vectorization");
+
+    static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(java.util.logging.Level.WARNING);
+        return l;
+    }
+
     @Spec
     CommandSpec spec;
 
