@@ -6,7 +6,7 @@ import io.koembed.classify.EmbeddingClassifier.Prediction;
 import io.koembed.classify.LabeledData;
 import io.koembed.classify.LabeledExample;
 import io.koembed.classify.LogisticRegression;
-import io.koembed.classify.ModelFingerprint;
+import io.koembed.st.ModelFingerprint;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.io.ByteArrayOutputStream;

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
                 EncodeCommand.class,
                 SimilarityCommand.class,
                 EvalCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
                 MineCommand.class,
                 ClusterCommand.class,
                 ClassifyCommand.class,

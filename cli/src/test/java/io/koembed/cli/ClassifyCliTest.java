@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.koembed.classify.EmbeddingClassifier;
 import io.koembed.classify.LabeledData;
 import io.koembed.classify.LabeledExample;
-import io.koembed.classify.ModelFingerprint;
+import io.koembed.st.ModelFingerprint;
 import io.koembed.st.SentenceTransformer;
 import java.io.IOException;
 import java.io.RandomAccessFile;

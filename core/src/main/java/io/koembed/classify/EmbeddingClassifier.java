@@ -1,5 +1,6 @@
 package io.koembed.classify;
 
+import io.koembed.st.ModelFingerprint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package io.koembed.classify;
+package io.koembed.st;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
@@ -43,7 +43,17 @@ public final class ModelFingerprint {
     private static final int SAMPLES = 64;
     private static final int SAMPLE_BYTES = 64 * 1024;
 
+    /** Fingerprints of loaded models: hashing samples a gigabyte file, not worth repeating per call. */
+    private static final java.util.Map<SentenceTransformer, String> LOADED = new java.util.WeakHashMap<>();
+
     private ModelFingerprint() {}
+
+    /** The fingerprint of a loaded model's directory, computed once per model object. */
+    public static String of(SentenceTransformer model) {
+        synchronized (LOADED) {
+            return LOADED.computeIfAbsent(model, m -> of(m.directory()));
+        }
+    }
 
     public static String of(Path dir) {
         if (!Files.isDirectory(dir)) {

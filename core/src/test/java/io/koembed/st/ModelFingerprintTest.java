@@ -1,4 +1,4 @@
-package io.koembed.classify;
+package io.koembed.st;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
