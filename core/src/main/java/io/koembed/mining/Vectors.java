@@ -56,7 +56,10 @@ final class Vectors {
         return out;
     }
 
+    /** One dot product through the SIMD attention-score kernel (a query against a single key). */
     static float dot(float[] a, float[] b) {
-        return OPS.dot(a, 0, b, 0, a.length);
+        float[] score = new float[1];
+        OPS.scores(a, 0, b, 0, a.length, 1, a.length, 1f, score);
+        return score[0];
     }
 }
