@@ -8,7 +8,16 @@ import picocli.CommandLine.Command;
 /** {@code koembed}: the command line. Each subcommand is one class; errors become one line on stderr. */
 @Command(name = "koembed", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Sentence embeddings with sentence-transformers models, in pure Java.",
-        subcommands = {TokenizeCommand.class, EncodeCommand.class, SimilarityCommand.class,
+        subcommands = {
+                TokenizeCommand.class,
+                EncodeCommand.class,
+                SimilarityCommand.class,
+                EvalCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
+                MineCommand.class,
+                ClusterCommand.class,
+                ClassifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -1,12 +1,9 @@
 package io.koembed.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -52,8 +49,6 @@ public record EncoderConfig(
     /** hidden_act values this encoder implements exactly. */
     public static final List<String> SUPPORTED_ACTIVATIONS = List.of("gelu");
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public EncoderConfig {
         if (hiddenSize % numAttentionHeads != 0) {
             throw new IllegalArgumentException("hidden_size " + hiddenSize
@@ -78,15 +73,7 @@ public record EncoderConfig(
 
     /** Reads {@code file} (a config.json). */
     public static EncoderConfig load(Path file) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw ModelFormatException.in(file, "file not found", e);
-        } catch (IOException e) {
-            throw ModelFormatException.in(file, "cannot read or parse: " + e.getMessage(), e);
-        }
-        return parse(file, root);
+        return parse(file, JsonFiles.readTree(file));
     }
 
     /** Builds the config from a parsed config.json; {@code file} names it in error messages. */

@@ -116,13 +116,8 @@ final class ModelDirectory {
     private record Module(String type, String path) {}
 
     private static List<Module> readModules(Path file) {
-        JsonNode root;
-        try {
-            root = JsonFiles.mapper().readTree(file.toFile());
-        } catch (java.io.IOException e) {
-            throw ModelFormatException.in(file, "not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isArray() || root.isEmpty()) {
+        JsonNode root = JsonFiles.readTree(file);
+        if (!root.isArray() || root.isEmpty()) {
             throw ModelFormatException.in(file, "expected a non-empty JSON array of modules");
         }
         List<Module> modules = new ArrayList<>();

@@ -87,12 +87,20 @@ public final class SentenceTransformer implements AutoCloseable {
      * tokenized and truncated to {@link #maxSeqLength()}; texts are batched longest first.
      */
     public float[][] encode(List<String> texts, EncodeOptions options) {
+        if (options.precision() != Precision.FLOAT32) {
+            throw new IllegalArgumentException("precision " + options.precision().configName()
+                    + " gives bytes, not floats: use encodeQuantized");
+        }
         Prepared prepared = prepare(texts, options);
         float[][] out = new float[texts.size()][];
+        int keep = dimension(options);
         forEachBatch(prepared, options.batchSize(), (index, encoding, states) -> {
             float[] v = pooling.pool(states, encoding.length(), prepared.promptLength);
             for (VectorModule m : afterPooling) {
                 v = m.apply(v);
+            }
+            if (keep < v.length) {
+                v = Arrays.copyOf(v, keep); // truncate_dim: cut first, then normalize, as sentence-transformers
             }
             out[index] = options.normalize() ? Normalize.l2Normalized(v) : v;
         });
@@ -100,10 +108,36 @@ public final class SentenceTransformer implements AutoCloseable {
     }
 
     /**
+     * {@code encode(..., precision="int8"|"uint8"|"binary"|"ubinary")}: the embeddings of {@link #encode(List,
+     * EncodeOptions)} (truncated and normalized as the options say), then quantized with {@link Quantization}.
+     * As in sentence-transformers, int8/uint8 are calibrated on these very embeddings (per-dimension min and max of
+     * this call's outputs), so the codes depend on which texts are encoded together. For search, encode float32
+     * and quantize with ranges from the corpus: {@link Quantization#quantize(float[][], Precision,
+     * QuantizationRanges)}.
+     */
+    public QuantizedEmbeddings encodeQuantized(List<String> texts, EncodeOptions options) {
+        Precision precision = options.precision();
+        if (precision == Precision.FLOAT32) {
+            throw new IllegalArgumentException("precision float32 gives floats: use encode, or set an integer precision");
+        }
+        float[][] floats = encode(texts, options.withPrecision(Precision.FLOAT32));
+        if (floats.length == 0) {
+            return new QuantizedEmbeddings(precision, 0, dimension(options), new byte[0], null);
+        }
+        return Quantization.quantize(floats, precision);
+    }
+
+    /**
      * Token embeddings ({@code output_value="token_embeddings"}): for each text, the encoder's last hidden
-     * state, one row per token including the special tokens.
+     * state, one row per token including the special tokens. As in sentence-transformers, {@code truncateDim} and
+     * {@code normalize} apply to sentence embeddings only, not to these; {@code precision} must be float32 (see
+     * {@link #encodeTokensQuantized}).
      */
     public List<float[][]> encodeTokens(List<String> texts, EncodeOptions options) {
+        if (options.precision() != Precision.FLOAT32) {
+            throw new IllegalArgumentException("precision " + options.precision().configName()
+                    + " gives bytes, not floats: use encodeTokensQuantized");
+        }
         Prepared prepared = prepare(texts, options);
         float[][][] out = new float[texts.size()][][];
         int hidden = encoder.config().hiddenSize();
@@ -117,9 +151,49 @@ public final class SentenceTransformer implements AutoCloseable {
         return Arrays.asList(out);
     }
 
+    /**
+     * Token embeddings at an integer precision ({@code output_value="token_embeddings", precision=...}): as
+     * sentence-transformers does, all tokens of all texts are quantized together (int8/uint8 calibrated on all of
+     * them) and split back per text. Every element shares the same ranges.
+     */
+    public List<QuantizedEmbeddings> encodeTokensQuantized(List<String> texts, EncodeOptions options) {
+        Precision precision = options.precision();
+        if (precision == Precision.FLOAT32) {
+            throw new IllegalArgumentException("precision float32 gives floats: use encodeTokens");
+        }
+        List<float[][]> tokens = encodeTokens(texts, options.withPrecision(Precision.FLOAT32));
+        List<float[]> rows = new ArrayList<>();
+        for (float[][] t : tokens) {
+            rows.addAll(Arrays.asList(t));
+        }
+        List<QuantizedEmbeddings> out = new ArrayList<>(tokens.size());
+        if (rows.isEmpty()) {
+            return out;
+        }
+        QuantizedEmbeddings all = Quantization.quantize(rows.toArray(new float[0][]), precision);
+        int width = all.bytesPerVector();
+        int row = 0;
+        for (float[][] t : tokens) {
+            byte[] part = Arrays.copyOfRange(all.data(), row * width, (row + t.length) * width);
+            out.add(new QuantizedEmbeddings(precision, t.length, all.dimension(), part, all.ranges()));
+            row += t.length;
+        }
+        return out;
+    }
+
     /** The token ids the encoder sees for this text (stripped, lower-cased if configured, truncated). */
     public Encoding tokenize(String text) {
         return tokenizer.encode(preprocess(text), maxSeqLength);
+    }
+
+    /**
+     * How many tokens (special tokens included) the text has with the options' prompt before truncation to
+     * {@link #maxSeqLength()}: more than {@code maxSeqLength()} means {@code encode} reads only its start, as
+     * sentence-transformers does.
+     */
+    public int untruncatedLength(String text, EncodeOptions options) {
+        String prompt = resolvePrompt(options);
+        return tokenizer.encode(preprocess(prompt == null ? text : prompt + text)).length();
     }
 
     /** {@code model.similarity(a, b)} with the model's configured similarity function. */
@@ -139,6 +213,15 @@ public final class SentenceTransformer implements AutoCloseable {
     /** Width of the sentence embeddings. */
     public int dimension() {
         return dimension;
+    }
+
+    /**
+     * Width of the sentence embeddings {@code encode} returns with these options: the model's dimension, or
+     * {@code truncateDim} if that is smaller (sentence-transformers' {@code get_sentence_embedding_dimension}).
+     */
+    public int dimension(EncodeOptions options) {
+        int t = options.truncateDim();
+        return t > 0 && t < dimension ? t : dimension;
     }
 
     /** Tokens per text, special tokens included, after which texts are cut. */

@@ -54,10 +54,10 @@ public final class Kernels {
         if ((long) m * n * k < PARALLEL_MIN_FMAS || t == 1) {
             ops.matmul(a, k, w, bias, c, n, 0, m, 0, n);
         } else if (n >= 8 * t) {
-            // columns: each worker reads only its slice of W; chunks are multiples of 8 for the 2-wide blocks
+            // columns: each worker reads only its slice of W; chunks are multiples of the 4-wide blocks
             parallel.forRange(n, t, 8, (j0, j1) -> ops.matmul(a, k, w, bias, c, n, 0, m, j0, j1));
         } else {
-            parallel.forRange(m, t, 4, (i0, i1) -> ops.matmul(a, k, w, bias, c, n, i0, i1, 0, n));
+            parallel.forRange(m, t, 3, (i0, i1) -> ops.matmul(a, k, w, bias, c, n, i0, i1, 0, n));
         }
     }
 
@@ -101,15 +101,9 @@ public final class Kernels {
                 int start = starts[s], len = starts[s + 1] - start;
                 int col = h * d;
                 for (int i = start; i < start + len; i++) {
-                    int qi = i * hidden + col;
-                    for (int j = 0; j < len; j++) {
-                        scores[j] = ops.dot(q, qi, k, (start + j) * hidden + col, d) * scale;
-                    }
+                    ops.scores(q, i * hidden + col, k, start * hidden + col, hidden, len, d, scale, scores);
                     ops.softmax(scores, 0, len);
-                    java.util.Arrays.fill(out, qi, qi + d, 0f);
-                    for (int j = 0; j < len; j++) {
-                        ops.axpy(scores[j], v, (start + j) * hidden + col, out, qi, d);
-                    }
+                    ops.weightedSum(scores, len, v, start * hidden + col, hidden, d, out, i * hidden + col);
                 }
             }
         });

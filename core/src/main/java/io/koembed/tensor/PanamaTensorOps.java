@@ -3,16 +3,30 @@ package io.koembed.tensor;
 import io.koembed.weights.Safetensors;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * {@link TensorOps} on the Java Vector API (jdk.incubator.vector), in the machine's preferred vector width. Loaded
  * reflectively by {@link Provider} so that the rest of the library links without the incubator module.
+ *
+ * <p>Two rules shape this code:
+ * <ul>
+ *   <li><b>No FloatVector crosses a method call.</b> C2 boxes a vector passed to or returned from a method it
+ *       does not inline, and it declines to inline methods it has already compiled to much code, or that sit on
+ *       a cold call site; that turned a 1 ns/element GELU into 50. So every method here keeps its vectors to
+ *       itself: accumulators are stored to a small buffer and their lanes summed by a scalar helper, and partial
+ *       vectors at the end of a row are handled by copying them into a padded buffer rather than masked ops.</li>
+ *   <li><b>Same bits, always.</b> Every result is computed from exact IEEE operations in an order fixed by the
+ *       code: lanes are summed in lane order (not {@code reduceLanes(ADD)}, whose order is unspecified), exp is
+ *       our own (not {@code lanewise(EXP)}, which rounds differently in the interpreter and in compiled code).
+ *       And every output element goes through the same operations wherever it sits. So results do not change
+ *       when the JIT warms up, nor with the composition of a packed batch.</li>
+ * </ul>
  */
 final class PanamaTensorOps implements TensorOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -33,111 +47,141 @@ final class PanamaTensorOps implements TensorOps {
         return "panama-" + S.vectorBitSize();
     }
 
+    /** The sum of {@code buf[off, off + L)} in lane order: how every vector accumulator here is reduced. */
+    private static float lanes(float[] buf, int off) {
+        float s = buf[off];
+        for (int i = 1; i < L; i++) {
+            s += buf[off + i];
+        }
+        return s;
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // matmul: C = A · Wᵀ + bias, W [n, k] as stored. Every C element is a dot product of two contiguous rows, so
-    // the kernel walks k in vector steps for a 4 × 2 block of C at once: each A vector feeds 2 FMAs and each W
-    // vector 4, with 8 independent accumulators to hide the FMA latency (8 + 2 + 1 registers fit AVX2's 16).
+    // the kernel walks k in vector steps for a 3 × 4 block of C at once: each W vector feeds 3 FMAs and each A
+    // vector 4, with 12 independent accumulators to hide the FMA latency (12 + 3 + 1 registers: AVX2's 16).
+    // On the 2-core Zen 1 test machine 3 × 4 beat 4 × 2 by ~20% and 4 × 3 (which spills) by more.
     //
-    // Every C element, whichever kernel computes it (4×2 block, 4×1 or 1×4 edge, 1×1), sees the same operations
-    // in the same order: one vector accumulator over k, lanes summed in lane order, the scalar tail, the bias.
-    // So a token's result does not depend on where it sits in a packed batch, nor on how the work was split.
+    // Every C element, whichever kernel computes it (3×4 block, 3×1 or 1×4 edge, 1×1), sees the same operations
+    // in the same order: one vector accumulator over k, its lanes summed in lane order, the scalar tail of k,
+    // the bias. So a token's result does not depend on where it sits in a packed batch or how work was split.
     // ---------------------------------------------------------------------------------------------------------
 
     @Override
     public void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
                        int rowStart, int rowEnd, int colStart, int colEnd) {
+        float[] buf = new float[12 * L];
         int tile = (int) Math.max(4, Math.min(1 << 20, W_TILE_BYTES / (4L * k)) & ~3);
         for (int jt = colStart; jt < colEnd; jt += tile) {
             int jEnd = Math.min(colEnd, jt + tile);
             int i = rowStart;
-            for (; i + 4 <= rowEnd; i += 4) {
+            for (; i + 3 <= rowEnd; i += 3) {
                 int j = jt;
-                for (; j + 2 <= jEnd; j += 2) {
-                    block4x2(a, k, w, bias, c, n, i, j);
+                for (; j + 4 <= jEnd; j += 4) {
+                    block3x4(a, k, w, bias, c, n, i, j, buf);
                 }
                 for (; j < jEnd; j++) {
-                    block4x1(a, k, w, bias, c, n, i, j);
+                    block3x1(a, k, w, bias, c, n, i, j, buf);
                 }
             }
             for (; i < rowEnd; i++) {
                 int j = jt;
                 for (; j + 4 <= jEnd; j += 4) {
-                    block1x4(a, k, w, bias, c, n, i, j);
+                    block1x4(a, k, w, bias, c, n, i, j, buf);
                 }
                 for (; j < jEnd; j++) {
-                    c[i * n + j] = dotRowW(a, i * k, w, (long) j * k * 4, k) + bias(bias, j);
+                    block1x1(a, k, w, bias, c, n, i, j, buf);
                 }
             }
         }
     }
 
-    private static float bias(float[] bias, int j) {
-        return bias == null ? 0f : bias[j];
+    /** Lane sum of accumulator {@code slot} in buf, plus the scalar tail p in [bound, k), plus the bias. */
+    private static float finish(float[] buf, int slot, float[] a, int aOff, MemorySegment w, long wOff, int k,
+                                int bound, float[] bias, int j) {
+        float s = lanes(buf, slot * L);
+        for (int p = bound; p < k; p++) {
+            s = Math.fma(a[aOff + p], w.get(Safetensors.F32_LE, wOff + 4L * p), s);
+        }
+        return bias == null ? s : s + bias[j];
     }
 
-    private static void block4x2(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j) {
-        int a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-        long w0 = (long) j * k * 4, w1 = w0 + (long) k * 4;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    private static void block3x4(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
+                                 float[] buf) {
+        int a0 = i * k, a1 = a0 + k, a2 = a1 + k;
+        long w0 = (long) j * k * 4, w1 = w0 + (long) k * 4, w2 = w1 + (long) k * 4, w3 = w2 + (long) k * 4;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
         int bound = S.loopBound(k);
         for (int p = 0; p < bound; p += L) {
-            FloatVector x0 = FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE);
-            FloatVector x1 = FloatVector.fromMemorySegment(S, w, w1 + 4L * p, LE);
-            FloatVector y = FloatVector.fromArray(S, a, a0 + p);
-            c00 = y.fma(x0, c00);
-            c01 = y.fma(x1, c01);
-            y = FloatVector.fromArray(S, a, a1 + p);
-            c10 = y.fma(x0, c10);
-            c11 = y.fma(x1, c11);
-            y = FloatVector.fromArray(S, a, a2 + p);
-            c20 = y.fma(x0, c20);
-            c21 = y.fma(x1, c21);
-            y = FloatVector.fromArray(S, a, a3 + p);
-            c30 = y.fma(x0, c30);
-            c31 = y.fma(x1, c31);
+            FloatVector y0 = FloatVector.fromArray(S, a, a0 + p);
+            FloatVector y1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector y2 = FloatVector.fromArray(S, a, a2 + p);
+            FloatVector x = FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE);
+            c00 = y0.fma(x, c00);
+            c10 = y1.fma(x, c10);
+            c20 = y2.fma(x, c20);
+            x = FloatVector.fromMemorySegment(S, w, w1 + 4L * p, LE);
+            c01 = y0.fma(x, c01);
+            c11 = y1.fma(x, c11);
+            c21 = y2.fma(x, c21);
+            x = FloatVector.fromMemorySegment(S, w, w2 + 4L * p, LE);
+            c02 = y0.fma(x, c02);
+            c12 = y1.fma(x, c12);
+            c22 = y2.fma(x, c22);
+            x = FloatVector.fromMemorySegment(S, w, w3 + 4L * p, LE);
+            c03 = y0.fma(x, c03);
+            c13 = y1.fma(x, c13);
+            c23 = y2.fma(x, c23);
         }
-        float b0 = bias(bias, j), b1 = bias(bias, j + 1);
-        int r0 = i * n + j;
-        c[r0] = finish(c00, a, a0, w, w0, k, bound) + b0;
-        c[r0 + 1] = finish(c01, a, a0, w, w1, k, bound) + b1;
-        c[r0 + n] = finish(c10, a, a1, w, w0, k, bound) + b0;
-        c[r0 + n + 1] = finish(c11, a, a1, w, w1, k, bound) + b1;
-        c[r0 + 2 * n] = finish(c20, a, a2, w, w0, k, bound) + b0;
-        c[r0 + 2 * n + 1] = finish(c21, a, a2, w, w1, k, bound) + b1;
-        c[r0 + 3 * n] = finish(c30, a, a3, w, w0, k, bound) + b0;
-        c[r0 + 3 * n + 1] = finish(c31, a, a3, w, w1, k, bound) + b1;
+        c00.intoArray(buf, 0);
+        c01.intoArray(buf, L);
+        c02.intoArray(buf, 2 * L);
+        c03.intoArray(buf, 3 * L);
+        c10.intoArray(buf, 4 * L);
+        c11.intoArray(buf, 5 * L);
+        c12.intoArray(buf, 6 * L);
+        c13.intoArray(buf, 7 * L);
+        c20.intoArray(buf, 8 * L);
+        c21.intoArray(buf, 9 * L);
+        c22.intoArray(buf, 10 * L);
+        c23.intoArray(buf, 11 * L);
+        long[] wr = {w0, w1, w2, w3};
+        for (int r = 0; r < 3; r++) {
+            for (int q = 0; q < 4; q++) {
+                c[(i + r) * n + j + q] = finish(buf, 4 * r + q, a, a0 + r * k, w, wr[q], k, bound, bias, j + q);
+            }
+        }
     }
 
-    /** Right column edge: 4 rows of A against one row of W. */
-    private static void block4x1(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j) {
-        int a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    /** Right column edge: 3 rows of A against one row of W. */
+    private static void block3x1(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
+                                 float[] buf) {
+        int a0 = i * k, a1 = a0 + k, a2 = a1 + k;
         long w0 = (long) j * k * 4;
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
         int bound = S.loopBound(k);
         for (int p = 0; p < bound; p += L) {
-            FloatVector x0 = FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE);
-            c0 = FloatVector.fromArray(S, a, a0 + p).fma(x0, c0);
-            c1 = FloatVector.fromArray(S, a, a1 + p).fma(x0, c1);
-            c2 = FloatVector.fromArray(S, a, a2 + p).fma(x0, c2);
-            c3 = FloatVector.fromArray(S, a, a3 + p).fma(x0, c3);
+            FloatVector x = FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE);
+            c0 = FloatVector.fromArray(S, a, a0 + p).fma(x, c0);
+            c1 = FloatVector.fromArray(S, a, a1 + p).fma(x, c1);
+            c2 = FloatVector.fromArray(S, a, a2 + p).fma(x, c2);
         }
-        float b = bias(bias, j);
-        c[i * n + j] = finish(c0, a, a0, w, w0, k, bound) + b;
-        c[(i + 1) * n + j] = finish(c1, a, a1, w, w0, k, bound) + b;
-        c[(i + 2) * n + j] = finish(c2, a, a2, w, w0, k, bound) + b;
-        c[(i + 3) * n + j] = finish(c3, a, a3, w, w0, k, bound) + b;
+        c0.intoArray(buf, 0);
+        c1.intoArray(buf, L);
+        c2.intoArray(buf, 2 * L);
+        for (int r = 0; r < 3; r++) {
+            c[(i + r) * n + j] = finish(buf, r, a, a0 + r * k, w, w0, k, bound, bias, j);
+        }
     }
 
-    /** Bottom row edge (and batches of fewer than 4 tokens): one row of A against 4 rows of W. */
-    private static void block1x4(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j) {
+    /** Bottom row edge (and batches of fewer than 3 tokens): one row of A against 4 rows of W. */
+    private static void block1x4(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
+                                 float[] buf) {
         int a0 = i * k;
         long w0 = (long) j * k * 4, w1 = w0 + (long) k * 4, w2 = w1 + (long) k * 4, w3 = w2 + (long) k * 4;
-        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
         int bound = S.loopBound(k);
         for (int p = 0; p < bound; p += L) {
             FloatVector y = FloatVector.fromArray(S, a, a0 + p);
@@ -146,79 +190,115 @@ final class PanamaTensorOps implements TensorOps {
             c2 = y.fma(FloatVector.fromMemorySegment(S, w, w2 + 4L * p, LE), c2);
             c3 = y.fma(FloatVector.fromMemorySegment(S, w, w3 + 4L * p, LE), c3);
         }
-        int r = i * n + j;
-        c[r] = finish(c0, a, a0, w, w0, k, bound) + bias(bias, j);
-        c[r + 1] = finish(c1, a, a0, w, w1, k, bound) + bias(bias, j + 1);
-        c[r + 2] = finish(c2, a, a0, w, w2, k, bound) + bias(bias, j + 2);
-        c[r + 3] = finish(c3, a, a0, w, w3, k, bound) + bias(bias, j + 3);
+        c0.intoArray(buf, 0);
+        c1.intoArray(buf, L);
+        c2.intoArray(buf, 2 * L);
+        c3.intoArray(buf, 3 * L);
+        long[] wr = {w0, w1, w2, w3};
+        for (int q = 0; q < 4; q++) {
+            c[i * n + j + q] = finish(buf, q, a, a0, w, wr[q], k, bound, bias, j + q);
+        }
     }
 
-    /** One row of A against one row of W (byte offset wOff). */
-    private static float dotRowW(float[] a, int aOff, MemorySegment w, long wOff, int k) {
-        FloatVector acc = FloatVector.zero(S);
+    /** The corner: one row of A against one row of W. */
+    private static void block1x1(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
+                                 float[] buf) {
+        int a0 = i * k;
+        long w0 = (long) j * k * 4;
+        FloatVector c0 = FloatVector.zero(S);
         int bound = S.loopBound(k);
         for (int p = 0; p < bound; p += L) {
-            acc = FloatVector.fromArray(S, a, aOff + p).fma(FloatVector.fromMemorySegment(S, w, wOff + 4L * p, LE), acc);
+            c0 = FloatVector.fromArray(S, a, a0 + p).fma(FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE), c0);
         }
-        return finish(acc, a, aOff, w, wOff, k, bound);
-    }
-
-    /** Sums the accumulator's lanes in lane order, then adds the scalar tail p in [bound, k). */
-    private static float finish(FloatVector acc, float[] a, int aOff, MemorySegment w, long wOff, int k, int bound) {
-        float s = sum(acc);
-        for (int p = bound; p < k; p++) {
-            s = Math.fma(a[aOff + p], w.get(Safetensors.F32_LE, wOff + 4L * p), s);
-        }
-        return s;
-    }
-
-    /**
-     * The lanes' sum in lane order. Not {@code reduceLanes(ADD)}, whose order is unspecified and may differ
-     * between the interpreter and compiled code: results must not change once the JIT has warmed up.
-     */
-    static float sum(FloatVector v) {
-        float s = v.lane(0);
-        for (int i = 1; i < L; i++) {
-            s += v.lane(i);
-        }
-        return s;
+        c0.intoArray(buf, 0);
+        c[i * n + j] = finish(buf, 0, a, a0, w, w0, k, bound, bias, j);
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // vector primitives
+    // attention
     // ---------------------------------------------------------------------------------------------------------
 
     @Override
-    public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
-        int i = 0;
-        // two accumulators: consecutive FMAs into one register would wait on each other's latency
-        for (int bound2 = len - 2 * L + 1; i < bound2; i += 2 * L) {
-            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
-            acc1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), acc1);
+    public void scores(float[] q, int qOff, float[] k, int kOff, int kStride, int n, int d, float scale,
+                       float[] scores) {
+        float[] buf = new float[4 * L];
+        int bound = S.loopBound(d);
+        int j = 0;
+        // four keys at once: each q vector feeds four independent accumulators
+        for (; j + 4 <= n; j += 4) {
+            int k0 = kOff + j * kStride, k1 = k0 + kStride, k2 = k1 + kStride, k3 = k2 + kStride;
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+            for (int c = 0; c < bound; c += L) {
+                FloatVector x = FloatVector.fromArray(S, q, qOff + c);
+                c0 = x.fma(FloatVector.fromArray(S, k, k0 + c), c0);
+                c1 = x.fma(FloatVector.fromArray(S, k, k1 + c), c1);
+                c2 = x.fma(FloatVector.fromArray(S, k, k2 + c), c2);
+                c3 = x.fma(FloatVector.fromArray(S, k, k3 + c), c3);
+            }
+            c0.intoArray(buf, 0);
+            c1.intoArray(buf, L);
+            c2.intoArray(buf, 2 * L);
+            c3.intoArray(buf, 3 * L);
+            for (int r = 0; r < 4; r++) {
+                scores[j + r] = dotTail(q, qOff, k, k0 + r * kStride, lanes(buf, r * L), bound, d) * scale;
+            }
         }
-        for (int bound = S.loopBound(len); i < bound; i += L) {
-            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+        for (; j < n; j++) {
+            int k0 = kOff + j * kStride;
+            FloatVector c0 = FloatVector.zero(S);
+            for (int c = 0; c < bound; c += L) {
+                c0 = FloatVector.fromArray(S, q, qOff + c).fma(FloatVector.fromArray(S, k, k0 + c), c0);
+            }
+            c0.intoArray(buf, 0);
+            scores[j] = dotTail(q, qOff, k, k0, lanes(buf, 0), bound, d) * scale;
         }
-        float s = sum(acc0.add(acc1));
-        for (; i < len; i++) {
-            s = Math.fma(a[aOff + i], b[bOff + i], s);
+    }
+
+    private static float dotTail(float[] a, int aOff, float[] b, int bOff, float s, int from, int to) {
+        for (int c = from; c < to; c++) {
+            s = Math.fma(a[aOff + c], b[bOff + c], s);
         }
         return s;
     }
 
     @Override
-    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        int i = 0;
-        for (int bound = S.loopBound(len); i < bound; i += L) {
-            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i))
-                    .intoArray(y, yOff + i);
+    public void weightedSum(float[] p, int n, float[] v, int vOff, int vStride, int d, float[] out, int outOff) {
+        int c = 0;
+        // four vectors of the output at once, so that four FMA chains run side by side
+        for (; c + 4 * L <= d; c += 4 * L) {
+            FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
+            for (int j = 0; j < n; j++) {
+                FloatVector pj = FloatVector.broadcast(S, p[j]);
+                int r = vOff + j * vStride + c;
+                o0 = pj.fma(FloatVector.fromArray(S, v, r), o0);
+                o1 = pj.fma(FloatVector.fromArray(S, v, r + L), o1);
+                o2 = pj.fma(FloatVector.fromArray(S, v, r + 2 * L), o2);
+                o3 = pj.fma(FloatVector.fromArray(S, v, r + 3 * L), o3);
+            }
+            o0.intoArray(out, outOff + c);
+            o1.intoArray(out, outOff + c + L);
+            o2.intoArray(out, outOff + c + 2 * L);
+            o3.intoArray(out, outOff + c + 3 * L);
         }
-        for (; i < len; i++) {
-            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+        for (; c + L <= d; c += L) {
+            FloatVector o0 = FloatVector.zero(S);
+            for (int j = 0; j < n; j++) {
+                o0 = FloatVector.broadcast(S, p[j]).fma(FloatVector.fromArray(S, v, vOff + j * vStride + c), o0);
+            }
+            o0.intoArray(out, outOff + c);
+        }
+        for (; c < d; c++) {
+            float s = 0f;
+            for (int j = 0; j < n; j++) {
+                s = Math.fma(p[j], v[vOff + j * vStride + c], s);
+            }
+            out[outOff + c] = s;
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // row-wise and element-wise
+    // ---------------------------------------------------------------------------------------------------------
 
     @Override
     public void softmax(float[] x, int off, int len) {
@@ -228,20 +308,11 @@ final class PanamaTensorOps implements TensorOps {
         for (; i < bound; i += L) {
             vmax = vmax.max(FloatVector.fromArray(S, x, off + i));
         }
-        float max = vmax.reduceLanes(VectorOperators.MAX); // order-free
+        float max = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
         for (; i < len; i++) {
             max = Math.max(max, x[off + i]);
         }
-        FloatVector vm = FloatVector.broadcast(S, max);
-        FloatVector vsum = FloatVector.zero(S);
-        for (i = 0; i < len; i += L) {
-            // masked on the last step, so that every element goes through the same exp
-            VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector e = exp(FloatVector.fromArray(S, x, off + i, m).sub(vm));
-            e.intoArray(x, off + i, m);
-            vsum = vsum.add(e, m);
-        }
-        float inv = 1f / sum(vsum);
+        float inv = 1f / expShifted(x, off, len, max);
         FloatVector vinv = FloatVector.broadcast(S, inv);
         for (i = 0; i < bound; i += L) {
             FloatVector.fromArray(S, x, off + i).mul(vinv).intoArray(x, off + i);
@@ -254,6 +325,7 @@ final class PanamaTensorOps implements TensorOps {
     @Override
     public void layerNorm(float[] x, int off, float[] residual, int rOff, int len, float[] gamma, float[] beta,
                           float eps) {
+        float[] buf = new float[L];
         int bound = S.loopBound(len);
         FloatVector vsum = FloatVector.zero(S);
         int i = 0;
@@ -265,7 +337,8 @@ final class PanamaTensorOps implements TensorOps {
             }
             vsum = vsum.add(v);
         }
-        float sum = sum(vsum);
+        vsum.intoArray(buf, 0);
+        float sum = lanes(buf, 0);
         for (; i < len; i++) {
             float v = residual == null ? x[off + i] : x[off + i] + residual[rOff + i];
             x[off + i] = v;
@@ -278,7 +351,8 @@ final class PanamaTensorOps implements TensorOps {
             FloatVector d = FloatVector.fromArray(S, x, off + i).sub(vmean);
             vsq = d.fma(d, vsq);
         }
-        float sq = sum(vsq);
+        vsq.intoArray(buf, 0);
+        float sq = lanes(buf, 0);
         for (; i < len; i++) {
             float d = x[off + i] - mean;
             sq = Math.fma(d, d, sq);
@@ -295,42 +369,73 @@ final class PanamaTensorOps implements TensorOps {
         }
     }
 
+    private static final int GELU_BLOCK = 256;
+
+    /**
+     * Lane-wise {@link Erf#gelu} over blocks of 256, in three passes: -z² into a scratch block, exp of the block
+     * ({@link #expShifted}), then both polynomial pieces blended by |z| &lt; 1. A partial last vector is copied
+     * into a padded buffer, so that every element goes through the same vector code.
+     */
     @Override
     public void gelu(float[] x, int off, int len) {
-        for (int i = 0; i < len; i += L) {
-            // masked on the last step, so that every element goes through the same code
-            VectorMask<Float> m = S.indexInRange(i, len);
-            gelu(FloatVector.fromArray(S, x, off + i, m)).intoArray(x, off + i, m);
+        float[] e = new float[GELU_BLOCK];
+        float[] pad = new float[L];
+        for (int b = 0; b < len; b += GELU_BLOCK) {
+            int n = Math.min(GELU_BLOCK, len - b);
+            for (int i = 0; i < n; i += L) {
+                int cnt = Math.min(L, n - i);
+                float[] src = x;
+                int at = off + b + i;
+                if (cnt < L) {
+                    Arrays.fill(pad, 0f);
+                    System.arraycopy(x, at, pad, 0, cnt);
+                    src = pad;
+                    at = 0;
+                }
+                FloatVector z = FloatVector.fromArray(S, src, at).mul(Erf.SQRT1_2);
+                z.mul(z).neg().intoArray(e, i);
+            }
+            expShifted(e, 0, (n + L - 1) / L * L, 0f);
+            for (int i = 0; i < n; i += L) {
+                int cnt = Math.min(L, n - i);
+                float[] dst = x;
+                int at = off + b + i;
+                if (cnt < L) {
+                    Arrays.fill(pad, 0f);
+                    System.arraycopy(x, at, pad, 0, cnt);
+                    dst = pad;
+                    at = 0;
+                }
+                FloatVector x0 = FloatVector.fromArray(S, dst, at);
+                FloatVector z = x0.mul(Erf.SQRT1_2);
+                FloatVector a = z.abs();
+                FloatVector u = z.mul(z);
+                // |z| < 1: 1 + z · P(z²)
+                FloatVector p = u.fma(Erf.P6, Erf.P5).fma(u, bc(Erf.P4)).fma(u, bc(Erf.P3)).fma(u, bc(Erf.P2))
+                        .fma(u, bc(Erf.P1)).fma(u, bc(Erf.P0));
+                FloatVector small = z.fma(p, bc(1f));
+                // |z| >= 1: c = erfc(|z|) = exp(-z²) · Q(t), t = 1 / (1 + |z|/2); 1 + erf(z) = c or 2 - c
+                FloatVector t = bc(1f).div(a.fma(0.5f, 1f));
+                FloatVector q = t.fma(Erf.Q10, Erf.Q9).fma(t, bc(Erf.Q8)).fma(t, bc(Erf.Q7)).fma(t, bc(Erf.Q6))
+                        .fma(t, bc(Erf.Q5)).fma(t, bc(Erf.Q4)).fma(t, bc(Erf.Q3)).fma(t, bc(Erf.Q2))
+                        .fma(t, bc(Erf.Q1)).fma(t, bc(Erf.Q0));
+                FloatVector c = FloatVector.fromArray(S, e, i).mul(q);
+                FloatVector large = bc(2f).sub(c).blend(c, z.lt(0f));
+                FloatVector onePlusErf = large.blend(small, a.lt(1f));
+                x0.mul(0.5f).mul(onePlusErf).intoArray(dst, at);
+                if (dst == pad) {
+                    System.arraycopy(pad, 0, x, off + b + i, cnt);
+                }
+            }
         }
-    }
-
-    /** Lane-wise {@link Erf#gelu}: both polynomial pieces are evaluated and blended by |z| &lt; 1. */
-    private static FloatVector gelu(FloatVector x) {
-        FloatVector z = x.mul(Erf.SQRT1_2);
-        FloatVector a = z.abs();
-        FloatVector u = z.mul(z);
-        // |z| < 1: 1 + z · P(z²)
-        FloatVector p = u.fma(Erf.P6, Erf.P5).fma(u, bc(Erf.P4)).fma(u, bc(Erf.P3)).fma(u, bc(Erf.P2))
-                .fma(u, bc(Erf.P1)).fma(u, bc(Erf.P0));
-        FloatVector small = z.fma(p, bc(1f));
-        // |z| >= 1: c = erfc(|z|) = exp(-z²) · Q(t); 1 + erf(z) = c for z < 0, 2 - c otherwise
-        FloatVector t = bc(1f).div(a.fma(0.5f, 1f));
-        FloatVector q = t.fma(Erf.Q10, Erf.Q9).fma(t, bc(Erf.Q8)).fma(t, bc(Erf.Q7)).fma(t, bc(Erf.Q6))
-                .fma(t, bc(Erf.Q5)).fma(t, bc(Erf.Q4)).fma(t, bc(Erf.Q3)).fma(t, bc(Erf.Q2)).fma(t, bc(Erf.Q1))
-                .fma(t, bc(Erf.Q0));
-        FloatVector c = exp(u.neg()).mul(q);
-        VectorMask<Float> negative = z.lt(0f);
-        FloatVector large = bc(2f).sub(c).blend(c, negative);
-        FloatVector onePlusErf = large.blend(small, a.lt(1f));
-        return x.mul(0.5f).mul(onePlusErf);
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // exp: our own, from exact IEEE operations only, rather than lanewise(EXP), whose result differs in the last
     // bit between the interpreter (Math.exp per lane) and compiled code (a vector math library).
     // exp(x) = 2^n · exp(r), n = round(x / ln2), r = x - n·ln2 in [-ln2/2, ln2/2] (Cody-Waite, ln2 in two
-    // parts), exp(r) by its Taylor polynomial to r⁷ (truncation 5e-9 relative). Within 2 ulp of Math.exp;
-    // results below 2^-124 (x < -86) flush to zero, above 88.72 overflow to infinity.
+    // parts), exp(r) by its Taylor polynomial to r⁷ (truncation 5e-9 relative). Within 1 ulp of Math.exp in
+    // the tests; results below 2^-124 (x < -86) flush to zero, above 88.72 overflow to infinity.
     // ---------------------------------------------------------------------------------------------------------
 
     private static final float LOG2E = 1.44269504f;
@@ -340,30 +445,46 @@ final class PanamaTensorOps implements TensorOps {
     private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER);
     private static final float EXP_LO = -86f, EXP_HI = 88.72283f;
 
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
-        FloatVector big = xc.fma(LOG2E, ROUNDER);             // n in the low mantissa bits
-        FloatVector n = big.sub(ROUNDER);
-        FloatVector r = n.fma(bc(-LN2_HI), xc);
-        r = n.fma(bc(-LN2_LO), r);
-        FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, bc(1f / 120)).fma(r, bc(1f / 24)).fma(r, bc(1f / 6))
-                .fma(r, bc(0.5f)).fma(r, bc(1f)).fma(r, bc(1f));
-        // 2^(n-1) from its exponent bits (n - 1 in [-125, 127] stays normal), times 2
-        IntVector ni = big.reinterpretAsInts().sub(ROUNDER_BITS);
-        FloatVector half = ni.add(126).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector e = p.mul(half).mul(2f);
-        e = e.blend(0f, x.lt(EXP_LO));
-        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
-    }
-
-    /** {@link #exp(FloatVector)} over an array, for tests. */
-    static void exp(float[] x, int off, int len) {
+    /** In place {@code x[i] = exp(x[i] - shift)} over [off, off + len); returns the sum of the results. */
+    static float expShifted(float[] x, int off, int len, float shift) {
+        float[] pad = new float[L];
+        FloatVector vsum = FloatVector.zero(S);
+        FloatVector vshift = bc(shift);
         for (int i = 0; i < len; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            exp(FloatVector.fromArray(S, x, off + i, m)).intoArray(x, off + i, m);
+            int cnt = Math.min(L, len - i);
+            float[] arr = x;
+            int at = off + i;
+            if (cnt < L) {
+                Arrays.fill(pad, Float.NEGATIVE_INFINITY); // exp(-inf) = 0 adds nothing to the sum
+                System.arraycopy(x, at, pad, 0, cnt);
+                arr = pad;
+                at = 0;
+            }
+            FloatVector v = FloatVector.fromArray(S, arr, at).sub(vshift);
+            FloatVector xc = v.max(EXP_LO).min(EXP_HI);
+            FloatVector big = xc.fma(LOG2E, ROUNDER);             // n in the low mantissa bits
+            FloatVector n = big.sub(ROUNDER);
+            FloatVector r = n.fma(bc(-LN2_HI), xc);
+            r = n.fma(bc(-LN2_LO), r);
+            FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, bc(1f / 120)).fma(r, bc(1f / 24))
+                    .fma(r, bc(1f / 6)).fma(r, bc(0.5f)).fma(r, bc(1f)).fma(r, bc(1f));
+            // 2^(n-1) from its exponent bits (n - 1 in [-125, 127] stays normal), times 2
+            IntVector ni = big.reinterpretAsInts().sub(ROUNDER_BITS);
+            FloatVector half = ni.add(126).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = p.mul(half).mul(2f);
+            e = e.blend(0f, v.lt(EXP_LO));
+            e = e.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_HI));
+            e.intoArray(arr, at);
+            vsum = vsum.add(e);
+            if (arr == pad) {
+                System.arraycopy(pad, 0, x, off + i, cnt);
+            }
         }
+        vsum.intoArray(pad, 0);
+        return lanes(pad, 0);
     }
 
+    /** A broadcast constant; small enough that C2 always inlines it. */
     private static FloatVector bc(float v) {
         return FloatVector.broadcast(S, v);
     }

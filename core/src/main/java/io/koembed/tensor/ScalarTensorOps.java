@@ -31,18 +31,25 @@ final class ScalarTensorOps implements TensorOps {
     }
 
     @Override
-    public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        float s = 0f;
-        for (int i = 0; i < len; i++) {
-            s += a[aOff + i] * b[bOff + i];
+    public void scores(float[] q, int qOff, float[] k, int kOff, int kStride, int n, int d, float scale,
+                       float[] scores) {
+        for (int j = 0; j < n; j++) {
+            float s = 0f;
+            for (int c = 0; c < d; c++) {
+                s += q[qOff + c] * k[kOff + j * kStride + c];
+            }
+            scores[j] = s * scale;
         }
-        return s;
     }
 
     @Override
-    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
-        for (int i = 0; i < len; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
+    public void weightedSum(float[] p, int n, float[] v, int vOff, int vStride, int d, float[] out, int outOff) {
+        for (int c = 0; c < d; c++) {
+            float s = 0f;
+            for (int j = 0; j < n; j++) {
+                s += p[j] * v[vOff + j * vStride + c];
+            }
+            out[outOff + c] = s;
         }
     }
 

@@ -31,11 +31,17 @@ public interface TensorOps {
     void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
                 int rowStart, int rowEnd, int colStart, int colEnd);
 
-    /** {@code Σ_i a[aOff+i] * b[bOff+i]} for i in [0, len). */
-    float dot(float[] a, int aOff, float[] b, int bOff, int len);
+    /**
+     * Attention scores of one query against n keys: {@code scores[j] = scale · Σ_c q[qOff + c] · k[kOff + j·kStride
+     * + c]} for c in [0, d), j in [0, n).
+     */
+    void scores(float[] q, int qOff, float[] k, int kOff, int kStride, int n, int d, float scale, float[] scores);
 
-    /** {@code y[yOff+i] += alpha * x[xOff+i]} for i in [0, len). */
-    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len);
+    /**
+     * Attention output of one query: {@code out[outOff + c] = Σ_j p[j] · v[vOff + j·vStride + c]} for c in [0, d),
+     * j in [0, n); out is overwritten.
+     */
+    void weightedSum(float[] p, int n, float[] v, int vOff, int vStride, int d, float[] out, int outOff);
 
     /** In place: {@code x[off..off+len) = softmax(x[off..off+len))}, max-subtracted. */
     void softmax(float[] x, int off, int len);

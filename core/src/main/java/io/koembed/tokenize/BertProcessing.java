@@ -8,18 +8,7 @@ import java.util.List;
  * {@code cls A sep} with type ids 0, and for a pair {@code B sep} after it with type ids 1 (the second
  * sequence's own type ids, which are 1, plus 1 for its {@code sep}).
  */
-public final class BertProcessing implements PostProcessor {
-    private final String cls;
-    private final int clsId;
-    private final String sep;
-    private final int sepId;
-
-    public BertProcessing(String cls, int clsId, String sep, int sepId) {
-        this.cls = cls;
-        this.clsId = clsId;
-        this.sep = sep;
-        this.sepId = sepId;
-    }
+public record BertProcessing(String cls, int clsId, String sep, int sepId) implements PostProcessor {
 
     @Override
     public int addedTokens(boolean pair) {

@@ -8,18 +8,7 @@ import java.util.List;
  * {@code cls A sep} and {@code cls A sep sep B sep}; every type id is 0, with or without special tokens
  * ("Roberta is weird", says the Rust source). {@code trim_offsets}/{@code add_prefix_space} only touch offsets.
  */
-public final class RobertaProcessing implements PostProcessor {
-    private final String cls;
-    private final int clsId;
-    private final String sep;
-    private final int sepId;
-
-    public RobertaProcessing(String cls, int clsId, String sep, int sepId) {
-        this.cls = cls;
-        this.clsId = clsId;
-        this.sep = sep;
-        this.sepId = sepId;
-    }
+public record RobertaProcessing(String cls, int clsId, String sep, int sepId) implements PostProcessor {
 
     @Override
     public int addedTokens(boolean pair) {

@@ -1,12 +1,9 @@
 package io.koembed.tokenize;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
@@ -14,6 +11,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Reads {@code tokenizer.json} (the Rust library's serialization, version "1.0", both the current layout and the
@@ -23,7 +21,6 @@ import java.util.Map;
  * for shape and otherwise ignored.
  */
 final class TokenizerJsonLoader {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
 
@@ -36,7 +33,7 @@ final class TokenizerJsonLoader {
     }
 
     private Tokenizer read() {
-        JsonNode root = readJson(path);
+        JsonNode root = JsonFiles.readTree(path);
         if (!root.isObject()) {
             throw fail("the top level is not a JSON object");
         }
@@ -112,17 +109,7 @@ final class TokenizerJsonLoader {
         }
         String type = typeOf(node, where);
         return switch (type) {
-            case "Sequence" -> {
-                List<Normalizer> steps = new ArrayList<>();
-                int k = 0;
-                for (JsonNode child : arrayField(node, "normalizers", where)) {
-                    Normalizer n = readNormalizer(child, where + ".normalizers[" + k++ + "]");
-                    if (n != null) {
-                        steps.add(n);
-                    }
-                }
-                yield new NormalizerSequence(steps);
-            }
+            case "Sequence" -> new NormalizerSequence(steps(node, "normalizers", where, this::readNormalizer));
             case "Precompiled" -> {
                 JsonNode map = node.get("precompiled_charsmap");
                 if (map == null || !map.isTextual()) {
@@ -183,17 +170,7 @@ final class TokenizerJsonLoader {
         String type = typeOf(node, where);
         return switch (type) {
             case "Metaspace" -> readMetaspace(node, where);
-            case "Sequence" -> {
-                List<PreTokenizer> steps = new ArrayList<>();
-                int k = 0;
-                for (JsonNode child : arrayField(node, "pretokenizers", where)) {
-                    PreTokenizer p = readPreTokenizer(child, where + ".pretokenizers[" + k++ + "]");
-                    if (p != null) {
-                        steps.add(p);
-                    }
-                }
-                yield new PreTokenizerSequence(steps);
-            }
+            case "Sequence" -> new PreTokenizerSequence(steps(node, "pretokenizers", where, this::readPreTokenizer));
             default -> throw fail(where + ": pre-tokenizer type \"" + type + "\" is not supported (KoEmbed "
                     + "implements Metaspace, Sequence)");
         };
@@ -259,17 +236,7 @@ final class TokenizerJsonLoader {
                 yield new BertProcessing(cls.token, cls.id, sep.token, sep.id);
             }
             case "ByteLevel" -> PostProcessor.NONE; // only trims offsets
-            case "Sequence" -> {
-                List<PostProcessor> steps = new ArrayList<>();
-                int k = 0;
-                for (JsonNode child : arrayField(node, "processors", where)) {
-                    PostProcessor p = readPostProcessor(child, where + ".processors[" + k++ + "]");
-                    if (p != null) {
-                        steps.add(p);
-                    }
-                }
-                yield new PostProcessorSequence(steps);
-            }
+            case "Sequence" -> new PostProcessorSequence(steps(node, "processors", where, this::readPostProcessor));
             default -> throw fail(where + ": post-processor type \"" + type + "\" is not supported (KoEmbed "
                     + "implements TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence)");
         };
@@ -378,7 +345,7 @@ final class TokenizerJsonLoader {
                 continue;
             }
             anyConfig = true;
-            JsonNode pad = readJson(config).get("pad_token");
+            JsonNode pad = JsonFiles.readTree(config).get("pad_token");
             if (pad != null && pad.isTextual()) {
                 return pad.asText();
             }
@@ -403,20 +370,20 @@ final class TokenizerJsonLoader {
 
     // ---- helpers ----
 
-    private static JsonNode readJson(Path file) {
-        try {
-            JsonNode node = JSON.readTree(Files.readAllBytes(file));
-            if (node == null || node.isMissingNode()) {
-                throw ModelFormatException.in(file, "empty file");
+    /**
+     * The steps of a {@code Sequence} component: each element of its list {@code field}, read by {@code read}
+     * (which gets the element's path for error messages); steps read as null (a JSON null) are left out.
+     */
+    private <T> List<T> steps(JsonNode node, String field, String where, BiFunction<JsonNode, String, T> read) {
+        List<T> steps = new ArrayList<>();
+        int k = 0;
+        for (JsonNode child : arrayField(node, field, where)) {
+            T step = read.apply(child, where + "." + field + "[" + k++ + "]");
+            if (step != null) {
+                steps.add(step);
             }
-            return node;
-        } catch (NoSuchFileException e) {
-            throw ModelFormatException.in(file, "file not found", e);
-        } catch (JacksonException e) {
-            throw ModelFormatException.in(file, "not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw ModelFormatException.in(file, "cannot read: " + e, e);
         }
+        return steps;
     }
 
     private String typeOf(JsonNode node, String where) {

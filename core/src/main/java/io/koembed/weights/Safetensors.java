@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
 
 import java.io.IOException;
@@ -58,11 +58,11 @@ public final class Safetensors implements AutoCloseable {
     private static final ValueLayout.OfShort I16_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    /** The shared mapper, stricter for the header: no duplicate keys, no NaN/Infinity, nothing after the object. */
+    private static final ObjectReader HEADER_JSON = JsonFiles.mapper().reader()
+            .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .without(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
     private final Arena arena;
@@ -121,7 +121,7 @@ public final class Safetensors implements AutoCloseable {
                                                        Map<String, String> metadata) {
         JsonNode root;
         try {
-            root = JSON.readTree(header);
+            root = HEADER_JSON.readTree(header);
         } catch (JsonProcessingException e) {
             throw ModelFormatException.in(file, "header is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (header byte " + e.getLocation().getByteOffset() + ")" : ""), e);

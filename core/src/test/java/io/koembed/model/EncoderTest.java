@@ -133,11 +133,13 @@ class EncoderTest {
         for (int s = 0; s < inputs.size(); s++) {
             assertArrayEquals(encoder.forward(List.of(inputs.get(s))).get(0), packed.get(s), "sequence " + s);
         }
-        List<Encoding> shifted = new ArrayList<>(inputs);
-        shifted.addFirst(encoding(new int[]{0, 5, 2})); // moves every row of the others by 3 (mod 4)
-        List<float[]> got = encoder.forward(shifted);
-        for (int s = 0; s < inputs.size(); s++) {
-            assertArrayEquals(packed.get(s), got.get(s + 1), "sequence " + s);
+        for (int shift = 1; shift <= 4; shift++) { // moves every row of the others across the matmul's blocks
+            List<Encoding> shifted = new ArrayList<>(inputs);
+            shifted.addFirst(encoding(new int[shift]));
+            List<float[]> got = encoder.forward(shifted);
+            for (int s = 0; s < inputs.size(); s++) {
+                assertArrayEquals(packed.get(s), got.get(s + 1), "sequence " + s + ", shift " + shift);
+            }
         }
     }
 

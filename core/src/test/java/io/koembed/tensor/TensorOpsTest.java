@@ -93,27 +93,42 @@ class TensorOpsTest {
     }
 
     @Test
-    void dotAndAxpy() {
-        for (int len : SIZES) {
-            float[] a = randoms(len + 5, 1f), b = randoms(len + 9, 1f);
-            int ao = rnd.nextInt(5), bo = rnd.nextInt(9);
-            double ref = 0, mag = 0;
-            for (int i = 0; i < len; i++) {
-                ref += (double) a[ao + i] * b[bo + i];
-                mag += Math.abs((double) a[ao + i] * b[bo + i]);
+    void attentionScoresAndWeightedSums() {
+        for (int trial = 0; trial < 40; trial++) {
+            int n = SIZES[rnd.nextInt(SIZES.length)], d = SIZES[rnd.nextInt(SIZES.length)];
+            int stride = d + rnd.nextInt(5), qOff = rnd.nextInt(4), kOff = rnd.nextInt(4);
+            float[] q = randoms(qOff + d, 1f), k = randoms(kOff + n * stride, 1f);
+            float scale = 0.125f;
+            float[] ss = new float[n], sv = new float[n];
+            SCALAR.scores(q, qOff, k, kOff, stride, n, d, scale, ss);
+            simd.scores(q, qOff, k, kOff, stride, n, d, scale, sv);
+            for (int j = 0; j < n; j++) {
+                double ref = 0, mag = 0;
+                for (int c = 0; c < d; c++) {
+                    ref += (double) q[qOff + c] * k[kOff + j * stride + c];
+                    mag += Math.abs((double) q[qOff + c] * k[kOff + j * stride + c]);
+                }
+                ref *= scale;
+                assertEquals(ref, ss[j], 1e-6 * mag + 1e-7, "scalar n=" + n + " d=" + d);
+                assertEquals(ref, sv[j], 1e-6 * mag + 1e-7, "simd n=" + n + " d=" + d + " j=" + j);
             }
-            assertEquals(ref, SCALAR.dot(a, ao, b, bo, len), 1e-6 * mag + 1e-7);
-            assertEquals(ref, simd.dot(a, ao, b, bo, len), 1e-6 * mag + 1e-7, "len " + len);
-
-            float alpha = (float) rnd.nextGaussian();
-            float[] ys = b.clone(), yv = b.clone();
-            SCALAR.axpy(alpha, a, ao, ys, bo, len);
-            simd.axpy(alpha, a, ao, yv, bo, len);
-            for (int i = 0; i < b.length; i++) {
-                boolean inside = i >= bo && i < bo + len;
-                double r = inside ? b[i] + (double) alpha * a[ao + i - bo] : b[i];
-                assertEquals(r, ys[i], 1e-6 * (Math.abs(r) + 1));
-                assertEquals(r, yv[i], 1e-6 * (Math.abs(r) + 1), "len " + len + " at " + i);
+            float[] p = randoms(n, 1f);
+            int outOff = rnd.nextInt(3);
+            float[] os = randoms(outOff + d + 2, 1f), ov = os.clone(), before = os.clone();
+            SCALAR.weightedSum(p, n, k, kOff, stride, d, os, outOff);
+            simd.weightedSum(p, n, k, kOff, stride, d, ov, outOff);
+            for (int c = 0; c < os.length; c++) {
+                if (c < outOff || c >= outOff + d) {
+                    assertEquals(before[c], ov[c], "simd wrote outside its range");
+                    continue;
+                }
+                double ref = 0, mag = 0;
+                for (int j = 0; j < n; j++) {
+                    ref += (double) p[j] * k[kOff + j * stride + c - outOff];
+                    mag += Math.abs((double) p[j] * k[kOff + j * stride + c - outOff]);
+                }
+                assertEquals(ref, os[c], 1e-6 * mag + 1e-7, "scalar");
+                assertEquals(ref, ov[c], 1e-6 * mag + 1e-7, "simd n=" + n + " d=" + d + " c=" + c);
             }
         }
     }
@@ -195,12 +210,13 @@ class TensorOpsTest {
         x[3] = 0f;
         x[4] = Float.NaN;
         float[] e = x.clone();
-        PanamaTensorOps.exp(e, 0, e.length);
+        float sum = PanamaTensorOps.expShifted(e, 0, e.length, 0f);
         assertEquals(0f, e[0]);
         assertEquals(0f, e[1]);
         assertEquals(Float.POSITIVE_INFINITY, e[2]);
         assertEquals(1f, e[3]);
         assertTrue(Float.isNaN(e[4]));
+        assertTrue(Float.isNaN(sum));
         double worst = 0;
         for (int i = 5; i < x.length; i++) {
             float ref = (float) Math.exp(x[i]);
@@ -208,6 +224,14 @@ class TensorOpsTest {
         }
         System.out.printf("vector exp: max error %.2f ulp%n", worst);
         assertTrue(worst <= 2, worst + " ulp");
+        float[] y = {1f, 2f, 3f, -1f, 0.5f};
+        float total = PanamaTensorOps.expShifted(y, 1, 3, 2f); // exp(0), exp(1), exp(-3)
+        assertEquals(1f, y[0]);
+        assertEquals(0.5f, y[4]);
+        assertEquals(1.0, y[1], 1e-7);
+        assertEquals(Math.E, y[2], 3e-7);
+        assertEquals(Math.exp(-3), y[3], 1e-8);
+        assertEquals(1 + Math.E + Math.exp(-3), total, 1e-6);
     }
 
     @Test

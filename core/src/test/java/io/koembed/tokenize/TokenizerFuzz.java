@@ -3,12 +3,6 @@ package io.koembed.tokenize;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,15 +20,17 @@ import java.util.function.Function;
  * {@code tokenizer(text)} call encodes (special tokens on, no truncation, no padding), and a comparison that
  * reports the texts whose ids differ.
  *
- * <p>The harness does not depend on KoEmbed's tokenizer class: {@link #compare} takes any
- * {@code Function<String, int[]>}, and {@link #koembedTokenizer(Path)} finds {@code io.koembed.tokenize.Tokenizer}
- * by reflection ({@code static Tokenizer fromTokenizerJson(Path)}, {@code Encoding encode(String)}).
+ * <p>{@link #compare} takes any {@code Function<String, int[]>}; KoEmbed's side is
+ * {@code text -> Tokenizer.fromTokenizerJson(path).encode(text).ids()} (see {@link #main} and
+ * {@code TokenizerDifferentialTest}).
  *
  * <h2>Long runs</h2>
+ * From the repository root, in bash ({@code bin/find-jdk} sets {@code JAVA_HOME} to a JDK 25):
  * <pre>
+ * . bin/find-jdk
  * ./mvnw -q -ntp -pl core test-compile dependency:build-classpath -Dmdep.includeScope=test \
  *     -Dmdep.outputFile=target/test-classpath.txt
- * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ * "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *     -cp core/target/classes:core/target/test-classes:$(cat core/target/test-classpath.txt) \
  *     io.koembed.tokenize.TokenizerFuzz --tokenizer testdata/fixtures/tiny-xlmr-ko/tokenizer.json \
  *     --count 1000000 --seed 7
@@ -48,9 +44,6 @@ import java.util.function.Function;
  * included (TokenizerFuzzTest checks every generated string byte for byte through a byte-level tokenizer).
  */
 public final class TokenizerFuzz {
-
-    /** The KoEmbed tokenizer looked up by {@link #koembedTokenizer(Path)}. */
-    public static final String KOEMBED_TOKENIZER_CLASS = "io.koembed.tokenize.Tokenizer";
 
     private TokenizerFuzz() {}
 
@@ -689,60 +682,6 @@ public final class TokenizerFuzz {
     }
 
     // ================================================================================================================
-    // KoEmbed's tokenizer, found by reflection
-
-    /**
-     * KoEmbed's tokenizer for a tokenizer.json as an ids function:
-     * {@code Tokenizer.fromTokenizerJson(path).encode(text).ids()}, looked up by reflection so that this harness
-     * compiles without the class.
-     *
-     * @throws IllegalStateException when the class or its methods are missing, or it cannot load the file
-     */
-    public static Function<String, int[]> koembedTokenizer(Path tokenizerJson) {
-        return tokenizerByReflection(KOEMBED_TOKENIZER_CLASS, tokenizerJson);
-    }
-
-    static Function<String, int[]> tokenizerByReflection(String className, Path tokenizerJson) {
-        Class<?> c;
-        try {
-            c = Class.forName(className);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the tokenizer class " + className + " is not on the classpath:"
-                    + " KoEmbed's tokenizer is not part of this build yet", e);
-        }
-        Object tokenizer;
-        MethodHandle encode;
-        try {
-            Method from = c.getMethod("fromTokenizerJson", Path.class);
-            if (!Modifier.isStatic(from.getModifiers()) || !c.isAssignableFrom(from.getReturnType())) {
-                throw new IllegalStateException(className + ".fromTokenizerJson(Path) must be static and return "
-                        + c.getSimpleName());
-            }
-            encode = MethodHandles.publicLookup().findVirtual(c, "encode",
-                    MethodType.methodType(Encoding.class, String.class));
-            tokenizer = from.invoke(null, tokenizerJson);
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException(className + " lacks static fromTokenizerJson(Path) or Encoding encode(String): "
-                    + e.getMessage(), e);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(className + ": " + e.getMessage(), e);
-        } catch (InvocationTargetException e) {
-            throw new IllegalStateException(className + ".fromTokenizerJson(" + tokenizerJson + ") failed: "
-                    + e.getCause(), e.getCause());
-        }
-        Object t = tokenizer;
-        return text -> {
-            try {
-                return ((Encoding) encode.invoke(t, text)).ids();
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new IllegalStateException(e);
-            }
-        };
-    }
-
-    // ================================================================================================================
     // Comparison
 
     /**
@@ -924,7 +863,8 @@ public final class TokenizerFuzz {
             return;
         }
 
-        Function<String, int[]> ours = koembedTokenizer(tokenizer);
+        Tokenizer koembed = Tokenizer.fromTokenizerJson(tokenizer);
+        Function<String, int[]> ours = text -> koembed.encode(text).ids();
         long start = System.nanoTime();
         try (HuggingFaceTokenizer reference = reference(tokenizer)) {
             Report total = compare(edgeCases(), -edgeCases().size(), ours, reference, show);

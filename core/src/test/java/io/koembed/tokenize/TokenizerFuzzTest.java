@@ -37,7 +37,6 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Checks the differential harness itself: the generator, DJL's set-up and transport, and the comparison. */
@@ -388,49 +387,6 @@ class TokenizerFuzzTest {
     void escapeShowsInvisibleCharacters() {
         assertEquals("a\\u{0}b\\u{A0}\\u{3000}\\u{1F600}\\u{301}가\\\\\\\"<mask>",
                 TokenizerFuzz.escape("a\0b\u00A0\u3000😀\u0301가\\\"<mask>"));
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // The reflective lookup
-
-    /** Stands in for io.koembed.tokenize.Tokenizer: same static factory and encode signature. */
-    public static final class FakeTokenizer {
-        private final Path path;
-
-        private FakeTokenizer(Path path) {
-            this.path = path;
-        }
-
-        public static FakeTokenizer fromTokenizerJson(Path path) {
-            if (!Files.exists(path)) {
-                throw new IllegalArgumentException("missing " + path);
-            }
-            return new FakeTokenizer(path);
-        }
-
-        public Encoding encode(String text) {
-            int n = text.length();
-            return new Encoding(new int[] {0, n, 2}, new int[3], List.of("<s>", path.getFileName().toString(), "</s>"));
-        }
-    }
-
-    @Test
-    void reflectiveLookupCallsFactoryAndEncode() {
-        Function<String, int[]> f = TokenizerFuzz.tokenizerByReflection(FakeTokenizer.class.getName(), tokenizerJson);
-        assertArrayEquals(new int[] {0, 3, 2}, f.apply("abc"));
-
-        IllegalStateException missing = assertThrows(IllegalStateException.class,
-                () -> TokenizerFuzz.tokenizerByReflection("io.koembed.tokenize.NoSuchTokenizer", tokenizerJson));
-        assertTrue(missing.getMessage().contains("io.koembed.tokenize.NoSuchTokenizer is not on the classpath"),
-                missing.getMessage());
-
-        IllegalStateException wrongShape = assertThrows(IllegalStateException.class,
-                () -> TokenizerFuzz.tokenizerByReflection(String.class.getName(), tokenizerJson));
-        assertTrue(wrongShape.getMessage().contains("fromTokenizerJson"), wrongShape.getMessage());
-
-        IllegalStateException loadFails = assertThrows(IllegalStateException.class,
-                () -> TokenizerFuzz.tokenizerByReflection(FakeTokenizer.class.getName(), tmp.resolve("nothing.json")));
-        assertTrue(loadFails.getMessage().contains("missing"), loadFails.getMessage());
     }
 
     // ---------------------------------------------------------------------------------------------------------

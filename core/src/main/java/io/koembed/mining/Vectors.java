@@ -1,0 +1,65 @@
+package io.koembed.mining;
+
+import io.koembed.tensor.TensorOps;
+
+/** Checks and the float32 arithmetic the mining code shares. */
+final class Vectors {
+    private static final TensorOps OPS = TensorOps.best();
+
+    private Vectors() {}
+
+    /** The common dimension of the rows; every row must be present, equally long and finite. */
+    static int checkedDimension(float[][] x) {
+        if (x == null) {
+            throw new IllegalArgumentException("embeddings must not be null");
+        }
+        int d = -1;
+        for (int i = 0; i < x.length; i++) {
+            float[] row = x[i];
+            if (row == null) {
+                throw new IllegalArgumentException("embedding " + i + " is null");
+            }
+            if (d < 0) {
+                d = row.length;
+            } else if (row.length != d) {
+                throw new IllegalArgumentException("embeddings differ in dimension: row 0 has " + d + ", row " + i
+                        + " has " + row.length);
+            }
+            for (float v : row) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("embedding " + i + " holds a non-finite value (" + v + ")");
+                }
+            }
+        }
+        return Math.max(d, 0);
+    }
+
+    /**
+     * Each row divided by its L2 norm, as torch's {@code F.normalize(p=2, eps=1e-12)} (the norm is clamped at 1e-12,
+     * so a zero row stays zero): what {@code cos_sim} and {@code normalize_embeddings} do first.
+     */
+    static float[][] normalized(float[][] x) {
+        float[][] out = new float[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            float[] row = x[i];
+            double s = 0;
+            for (float v : row) {
+                s += (double) v * v;
+            }
+            float norm = (float) Math.max(Math.sqrt(s), 1e-12);
+            float[] r = new float[row.length];
+            for (int d = 0; d < row.length; d++) {
+                r[d] = row[d] / norm;
+            }
+            out[i] = r;
+        }
+        return out;
+    }
+
+    /** One dot product through the SIMD attention-score kernel (a query against a single key). */
+    static float dot(float[] a, float[] b) {
+        float[] score = new float[1];
+        OPS.scores(a, 0, b, 0, a.length, 1, a.length, 1f, score);
+        return score[0];
+    }
+}
