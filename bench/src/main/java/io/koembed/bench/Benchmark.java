@@ -38,7 +38,7 @@ public final class Benchmark {
 
         static Options parse(String[] args) {
             Path model = Path.of("bench/out/xlmr-base-random");
-            Path data = Path.of("bench/data/korsts/sts-dev.tsv");
+            Path data = Path.of("data/korsts/sts-dev.tsv");
             Path results = null;
             String engines = "all";
             boolean quick = false;
