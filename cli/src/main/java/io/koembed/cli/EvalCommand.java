@@ -96,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
         }
 
         StsEvaluation result;
-        Progress progress = new Progress(err, System.nanoTime());
+        ProgressMeter progress = new ProgressMeter(err, "eval", "encoded", "sentences", true);
         try (SentenceTransformer st = model.load()) {
             result = new EmbeddingSimilarityEvaluator(data).withBatchSize(batchSize).withProgress(progress::update)
                     .evaluate(st);
@@ -123,66 +123,6 @@ final class EvalCommand implements Callable<Integer> {
         stdout.flush();
         err.println("koembed: wrote " + csv + ", " + json + (png == null ? "" : ", " + png));
         return 0;
-    }
-
-    /** Encoding progress on stderr once the run takes longer than a moment: count, items/s, ETA. */
-    static final class Progress {
-        private static final long FIRST_NANOS = 2_000_000_000L;
-        private final PrintWriter err;
-        private final long start;
-        private final boolean terminal;
-        private final long intervalNanos;
-        private long lastPrinted;
-        private boolean printed;
-        private int lastDone;
-        private int lastTotal;
-
-        Progress(PrintWriter err, long start) {
-            this.err = err;
-            this.start = start;
-            var console = System.console();
-            this.terminal = console != null && console.isTerminal();
-            this.intervalNanos = terminal ? 500_000_000L : 10_000_000_000L;
-        }
-
-        void update(int done, int total) {
-            lastDone = done;
-            lastTotal = total;
-            long now = System.nanoTime();
-            long elapsed = now - start;
-            if (done == 0 || done >= total || elapsed < FIRST_NANOS || (printed && now - lastPrinted < intervalNanos)) {
-                return;
-            }
-            print(done, total, elapsed, false);
-            lastPrinted = now;
-        }
-
-        void finish() {
-            if (printed) {
-                print(lastDone, lastTotal, System.nanoTime() - start, true);
-            }
-        }
-
-        private void print(int done, int total, long elapsedNanos, boolean last) {
-            double seconds = elapsedNanos / 1e9;
-            double rate = done / Math.max(seconds, 1e-9);
-            String line = String.format(Locale.ROOT, "koembed eval: encoded %d/%d sentences, %.1f/s, %s", done,
-                    total, rate, last ? String.format(Locale.ROOT, "done in %.1fs", seconds)
-                            : "ETA " + duration((total - done) / Math.max(rate, 1e-9)));
-            if (terminal) {
-                err.print("\r" + line + (last ? "\n" : "\u001b[K"));
-            } else {
-                err.println(line);
-            }
-            err.flush();
-            printed = true;
-        }
-
-        static String duration(double seconds) {
-            long s = Math.round(seconds);
-            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
-                    : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
-        }
     }
 
     /** The predicted cosine similarity of every pair against its gold score, drawn with XChart as a PNG. */

@@ -216,8 +216,8 @@ class EvalCommandTest {
 
     @Test
     void progressFormatting() {
-        assertEquals("42s", EvalCommand.Progress.duration(41.6));
-        assertEquals("2m05s", EvalCommand.Progress.duration(125));
-        assertEquals("1h01m", EvalCommand.Progress.duration(3660));
+        assertEquals("42s", ProgressMeter.duration(41.6));
+        assertEquals("2m05s", ProgressMeter.duration(125));
+        assertEquals("1h01m", ProgressMeter.duration(3660));
     }
 }
