@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 MineCommand.class,
                 ClusterCommand.class,
                 ClassifyCommand.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -92,19 +92,48 @@ public final class SentenceTransformer implements AutoCloseable {
                     + " gives bytes, not floats: use encodeQuantized");
         }
         Prepared prepared = prepare(texts, options);
-        float[][] out = new float[texts.size()][];
-        int keep = dimension(options);
+        return encodePrepared(prepared, options);
+    }
+
+    /**
+     * Sentence embeddings of sequences tokenized beforehand, one row per encoding in order: what
+     * {@link #encode(List, EncodeOptions)} computes after tokenizing, for callers that tokenize themselves (an
+     * embedding server checking lengths before it queues a request, or token ids a client sent). Batched by
+     * {@code options.batchSize()}, truncated and normalized as the options say; their prompt is not applied again.
+     *
+     * @param encodings     sequences with their special tokens, e.g. from {@link #tokenize(String, EncodeOptions, int)}
+     * @param promptLengths per encoding, how many of its first tokens are the prompt ({@link #promptLength}), for
+     *                      Pooling's {@code include_prompt=false}; 0 for none
+     */
+    public float[][] encodeTokenized(List<Encoding> encodings, int[] promptLengths, EncodeOptions options) {
+        if (promptLengths.length != encodings.size()) {
+            throw new IllegalArgumentException(encodings.size() + " encodings but " + promptLengths.length
+                    + " prompt lengths");
+        }
+        return encodePrepared(new Prepared(encodings, promptLengths), options);
+    }
+
+    private float[][] encodePrepared(Prepared prepared, EncodeOptions options) {
+        float[][] out = new float[prepared.encodings.size()][];
         forEachBatch(prepared, options.batchSize(), (index, encoding, states) -> {
-            float[] v = pooling.pool(states, encoding.length(), prepared.promptLength);
+            float[] v = pooling.pool(states, encoding.length(), prepared.promptLengths[index]);
             for (VectorModule m : afterPooling) {
                 v = m.apply(v);
             }
-            if (keep < v.length) {
-                v = Arrays.copyOf(v, keep); // truncate_dim: cut first, then normalize, as sentence-transformers
-            }
-            out[index] = options.normalize() ? Normalize.l2Normalized(v) : v;
+            out[index] = truncateAndNormalize(v, options);
         });
         return out;
+    }
+
+    /**
+     * What {@code encode} does last to a sentence embedding: sentence-transformers' {@code truncate_dim} (keep the
+     * first dimensions), then L2 normalization if the options ask for it. Returns {@code embedding} itself when
+     * neither applies.
+     */
+    public float[] truncateAndNormalize(float[] embedding, EncodeOptions options) {
+        int keep = options.truncateDim();
+        float[] v = keep > 0 && keep < embedding.length ? Arrays.copyOf(embedding, keep) : embedding;
+        return options.normalize() ? Normalize.l2Normalized(v) : v;
     }
 
     /**
@@ -187,13 +216,33 @@ public final class SentenceTransformer implements AutoCloseable {
     }
 
     /**
+     * The sequence {@code encode} builds from this text with these options: the prompt before it, stripped,
+     * lower-cased if configured, tokenized with special tokens and cut to {@code maxLength} tokens (special tokens
+     * included; {@code encode} uses {@link #maxSeqLength()}), or not cut when {@code maxLength} is negative.
+     */
+    public Encoding tokenize(String text, EncodeOptions options, int maxLength) {
+        String prompt = resolvePrompt(options);
+        String input = preprocess(prompt == null ? text : prompt + text);
+        return maxLength < 0 ? tokenizer.encode(input) : tokenizer.encode(input, maxLength);
+    }
+
+    /**
      * How many tokens (special tokens included) the text has with the options' prompt before truncation to
      * {@link #maxSeqLength()}: more than {@code maxSeqLength()} means {@code encode} reads only its start, as
      * sentence-transformers does.
      */
     public int untruncatedLength(String text, EncodeOptions options) {
+        return tokenize(text, options, -1).length();
+    }
+
+    /**
+     * How many tokens at the start of each sequence are the options' prompt, as sentence-transformers counts them
+     * for {@code include_prompt=false}: the prompt tokenized alone, without its final special token. 0 without a
+     * prompt.
+     */
+    public int promptLength(EncodeOptions options) {
         String prompt = resolvePrompt(options);
-        return tokenizer.encode(preprocess(prompt == null ? text : prompt + text)).length();
+        return prompt == null || prompt.isEmpty() ? 0 : tokenize(prompt).length() - 1;
     }
 
     /** {@code model.similarity(a, b)} with the model's configured similarity function. */
@@ -238,6 +287,11 @@ public final class SentenceTransformer implements AutoCloseable {
         return tokenizer;
     }
 
+    /** The Pooling module (its modes and dimension). */
+    public Pooling pooling() {
+        return pooling;
+    }
+
     public Path directory() {
         return directory;
     }
@@ -249,28 +303,23 @@ public final class SentenceTransformer implements AutoCloseable {
 
     // ---- the encode pipeline -------------------------------------------------------------------------------
 
-    private record Prepared(List<Encoding> encodings, int promptLength) {}
+    private record Prepared(List<Encoding> encodings, int[] promptLengths) {}
 
     private interface SequenceConsumer {
         void accept(int index, Encoding encoding, float[] states);
     }
 
     private Prepared prepare(List<String> texts, EncodeOptions options) {
-        String prompt = resolvePrompt(options);
-        int promptLength = 0;
-        if (prompt != null && !prompt.isEmpty()) {
-            // sentence-transformers tokenizes the prompt alone and counts its tokens without the final
-            // special token, so that include_prompt=false can mask them in pooling.
-            promptLength = tokenize(prompt).length() - 1;
-        }
+        int[] promptLengths = new int[texts.size()];
+        Arrays.fill(promptLengths, promptLength(options));
         List<Encoding> encodings = new ArrayList<>(texts.size());
         for (String text : texts) {
             if (text == null) {
                 throw new IllegalArgumentException("text " + encodings.size() + " is null");
             }
-            encodings.add(tokenize(prompt == null ? text : prompt + text));
+            encodings.add(tokenize(text, options, maxSeqLength));
         }
-        return new Prepared(encodings, promptLength);
+        return new Prepared(encodings, promptLengths);
     }
 
     private String resolvePrompt(EncodeOptions options) {

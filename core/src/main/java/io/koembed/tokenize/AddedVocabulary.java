@@ -111,6 +111,12 @@ final class AddedVocabulary {
         return t == null ? null : t.content();
     }
 
+    /** Whether {@code id} is an added token marked special ({@code <s>}, {@code </s>}, {@code <pad>}, ...). */
+    boolean isSpecial(int id) {
+        AddedToken t = idToToken.get(id);
+        return t != null && t.special();
+    }
+
     Set<String> contents() {
         return tokenToId.keySet();
     }

@@ -162,6 +162,11 @@ public final class Tokenizer {
         return added != null ? added : model.piece(id);
     }
 
+    /** Whether the id is an added token marked special in tokenizer.json ({@code <s>}, {@code </s>}, {@code <unk>}, ...). */
+    public boolean isSpecial(int id) {
+        return addedVocabulary.isSpecial(id);
+    }
+
     /** Model vocabulary plus added tokens that are not model pieces (Rust's {@code get_vocab_size(true)}). */
     public int vocabSize() {
         return vocabSize;
