@@ -1,0 +1,88 @@
+package io.koembed.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.koembed.st.EncodeOptions;
+import io.koembed.st.SentenceTransformer;
+import io.koembed.tokenize.Encoding;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The batcher alone: results in order and equal to encode, fairness between a huge and a small request. */
+class DynamicBatcherTest {
+    static SentenceTransformer model;
+
+    @BeforeAll
+    static void load() {
+        model = SentenceTransformer.load(Http.MODEL);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static List<Encoding> tokenized(List<String> texts) {
+        List<Encoding> out = new ArrayList<>();
+        for (String t : texts) {
+            out.add(model.tokenize(t));
+        }
+        return out;
+    }
+
+    @Test
+    void aHugeRequestDoesNotStarveASmallOne() throws Exception {
+        // Every long text fills a whole batch of 128 tokens: the huge request needs 40 batches.
+        List<String> longTexts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            longTexts.add(i + " " + String.join(" ", Collections.nCopies(200, "해변을 걷는다")));
+        }
+        List<Encoding> huge = tokenized(longTexts);
+        List<Encoding> small = tokenized(List.of("작은 요청"));
+        try (DynamicBatcher batcher = new DynamicBatcher(model, model.maxSeqLength(), Duration.ofMillis(1), 8,
+                new ServerMetrics())) {
+            CompletableFuture<float[][]> hugeDone = batcher.submit(huge, new int[huge.size()]);
+            CompletableFuture<float[][]> smallDone = batcher.submit(small, new int[1]);
+            float[] smallResult = smallDone.get()[0];
+            assertFalse(hugeDone.isDone(), "the small request waited for all 40 batches of the huge one");
+            assertArrayEquals(model.encode(List.of("작은 요청"))[0], smallResult, 1e-6f);
+            float[][] hugeResult = hugeDone.get();
+            float[][] expected = model.encode(longTexts);
+            for (int i = 0; i < expected.length; i++) {
+                assertArrayEquals(expected[i], hugeResult[i], 1e-6f, "text " + i);
+            }
+        }
+    }
+
+    @Test
+    void closedBatcherRefusesNewWorkButFinishesQueuedWork() throws Exception {
+        DynamicBatcher batcher = new DynamicBatcher(model, 16384, Duration.ofMillis(200), 8, new ServerMetrics());
+        CompletableFuture<float[][]> queued = batcher.submit(tokenized(List.of("대기 중")), new int[1]);
+        batcher.close();
+        assertArrayEquals(model.encode(List.of("대기 중"))[0], queued.get()[0], 1e-6f);
+        ApiError refused = assertThrows(ApiError.class, () -> batcher.submit(tokenized(List.of("늦음")), new int[1]));
+        assertEquals(ApiError.Kind.UNAVAILABLE, refused.kind);
+    }
+
+    @Test
+    void aFailingRequestFailsAloneInAMergedBatch() throws Exception {
+        Encoding bad = new Encoding(new int[] {0, 1_000_000, 2}, new int[3], List.of("<s>", "?", "</s>"));
+        try (DynamicBatcher batcher = new DynamicBatcher(model, 16384, Duration.ofMillis(300), 8,
+                new ServerMetrics())) {
+            CompletableFuture<float[][]> good = batcher.submit(tokenized(List.of("좋은 요청")), new int[1]);
+            CompletableFuture<float[][]> broken = batcher.submit(List.of(bad), new int[1]);
+            assertArrayEquals(model.encode(List.of("좋은 요청"), EncodeOptions.defaults())[0], good.get()[0], 1e-6f);
+            assertThrows(ExecutionException.class, broken::get);
+        }
+    }
+}
