@@ -1,6 +1,7 @@
 package io.koembed.st;
 
 import io.koembed.model.Encoder;
+import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Encoding;
 import io.koembed.tokenize.Tokenizer;
 import java.nio.file.Path;
@@ -61,7 +62,16 @@ public final class SentenceTransformer implements AutoCloseable {
 
     /** Loads a model directory; see {@link ModelDirectory} for what is read and what is refused. */
     public static SentenceTransformer load(Path directory) {
-        return ModelDirectory.load(directory);
+        return ModelDirectory.load(directory, WeightPrecision.FLOAT32);
+    }
+
+    /**
+     * Loads a model directory with the encoder's Linear weights held in {@code weights}: float32 (exact, the
+     * default), or bfloat16 / int8, which need half / a quarter of the memory and change the embeddings slightly
+     * (measured in bench/RESULTS.md).
+     */
+    public static SentenceTransformer load(Path directory, WeightPrecision weights) {
+        return ModelDirectory.load(directory, weights);
     }
 
     static SentenceTransformer assemble(Path directory, Tokenizer tokenizer, Encoder encoder, int maxSeqLength,

@@ -1,6 +1,8 @@
 package io.koembed.model;
 
 import io.koembed.tensor.Kernels;
+import io.koembed.tensor.PackedMatrix;
+import io.koembed.tensor.WeightPrecision;
 import io.koembed.tensor.Parallel;
 import io.koembed.tensor.TensorOps;
 import io.koembed.tokenize.Encoding;
@@ -71,14 +73,15 @@ public final class EncoderBenchmark {
                 }
                 float[] bias = new float[n], c = new float[m * n];
                 for (Kernels kern : kernels) {
+                    PackedMatrix pw = kern.pack(w, n, k, WeightPrecision.FLOAT32, arena);
                     double flops = 2.0 * m * n * k;
                     int reps = kern.ops().name().equals("scalar") ? 1 : (int) Math.max(3, 2e10 / flops);
                     for (int i = 0; i < Math.min(reps, 5); i++) {
-                        kern.matmul(a, m, k, w, bias, c, n); // warm up
+                        kern.matmul(a, m, pw, bias, c); // warm up
                     }
                     long t0 = System.nanoTime(), cpu0 = cpuNanos();
                     for (int i = 0; i < reps; i++) {
-                        kern.matmul(a, m, k, w, bias, c, n);
+                        kern.matmul(a, m, pw, bias, c);
                     }
                     double sec = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - cpu0) / 1e9;
                     System.out.printf("matmul %4d x %4d x %4d  %-32s %6.1f GFLOP/s wall, %5.1f per CPU-second%n",
