@@ -35,12 +35,13 @@ public final class KoEmbedSide implements KoEmbedBridge {
     }
 
     private static EngineSpec row(Path modelDir, String name, WeightPrecision weights) {
-        return new EngineSpec(name, () -> new KoEmbedEngine(name, SentenceTransformer.load(modelDir, weights)));
+        return new EngineSpec(name, () -> new KoEmbedEngine(name, SentenceTransformer.load(modelDir, weights),
+                weights == WeightPrecision.FLOAT32));
     }
 
     @Override
     public TextTokenizer tokenizer(Path modelDir) {
-        return new KoEmbedEngine("KoEmbed tokenizer", SentenceTransformer.load(modelDir)).tokenizer().orElseThrow();
+        return new KoEmbedEngine("KoEmbed tokenizer", SentenceTransformer.load(modelDir), true).tokenizer().orElseThrow();
     }
 
     /**
@@ -82,10 +83,17 @@ public final class KoEmbedSide implements KoEmbedBridge {
     static final class KoEmbedEngine implements Engine {
         private final String name;
         private final SentenceTransformer model;
+        private final boolean exact;
 
-        KoEmbedEngine(String name, SentenceTransformer model) {
+        KoEmbedEngine(String name, SentenceTransformer model, boolean exact) {
             this.name = name;
             this.model = model;
+            this.exact = exact;
+        }
+
+        @Override
+        public boolean isExact() {
+            return exact;
         }
 
         @Override
