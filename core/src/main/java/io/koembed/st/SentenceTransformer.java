@@ -308,6 +308,14 @@ public final class SentenceTransformer implements AutoCloseable {
      * Runs the encoder over the texts in batches, longest text first as sentence-transformers orders them,
      * and hands each sequence's token states back with its input index.
      */
+    /**
+     * Token budget of one encoder pass: the activations of a pass take about 10 · tokens · hidden floats plus
+     * tokens · intermediate (some 250 MB for 8192 tokens of a base model), so batches of long texts are cut
+     * further. Results do not depend on how texts are grouped (the encoder packs each batch without padding and
+     * computes every sequence alone), so this only bounds memory.
+     */
+    static final int MAX_BATCH_TOKENS = 8192;
+
     private void forEachBatch(Prepared prepared, int batchSize, SequenceConsumer consumer) {
         List<Encoding> encodings = prepared.encodings;
         Integer[] order = new Integer[encodings.size()];
@@ -315,8 +323,14 @@ public final class SentenceTransformer implements AutoCloseable {
             order[i] = i;
         }
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -encodings.get(i).length()));
-        for (int start = 0; start < order.length; start += batchSize) {
-            int end = Math.min(order.length, start + batchSize);
+        for (int start = 0, end; start < order.length; start = end) {
+            // at most batchSize texts, and at most MAX_BATCH_TOKENS tokens unless one text alone has more
+            end = start + 1;
+            int tokens = encodings.get(order[start]).length();
+            while (end < order.length && end - start < batchSize
+                    && tokens + encodings.get(order[end]).length() <= MAX_BATCH_TOKENS) {
+                tokens += encodings.get(order[end++]).length();
+            }
             List<Encoding> batch = new ArrayList<>(end - start);
             for (int k = start; k < end; k++) {
                 batch.add(encodings.get(order[k]));

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * A weight matrix W [rows = out, cols = in] (a Linear layer's weight as safetensors stores it), repacked once at
@@ -56,34 +57,40 @@ public final class PackedMatrix {
                     + " bytes with panel width " + panelWidth);
         }
         int panels = (rows + panelWidth - 1) / panelWidth;
-        long elements = (long) panels * panelWidth * cols;
-        MemorySegment data = arena.allocate(elements * precision.bytes(), 64); // zero-filled: the padding rows
+        long panelElements = (long) panelWidth * cols;
+        MemorySegment data = arena.allocate(panels * panelElements * precision.bytes(), 64);
         float[] scales = precision == WeightPrecision.INT8 ? new float[rows] : null;
         float[] row = new float[cols];
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(w, Safetensors.F32_LE, 4L * r * cols, row, 0, cols);
-            long base = (long) (r / panelWidth) * panelWidth * cols + r % panelWidth; // element index of (r, 0)
-            switch (precision) {
-                case FLOAT32 -> {
-                    for (int c = 0; c < cols; c++) {
-                        data.setAtIndex(Safetensors.F32_LE, base + (long) c * panelWidth, row[c]);
-                    }
-                }
-                case BFLOAT16 -> {
-                    for (int c = 0; c < cols; c++) {
-                        data.setAtIndex(I16_LE, base + (long) c * panelWidth, toBfloat16(row[c]));
-                    }
-                }
-                case INT8 -> {
+        float[] panel = new float[Math.toIntExact(panelElements)]; // one panel transposed on the heap, then stored
+        for (int q = 0; q < panels; q++) {
+            Arrays.fill(panel, 0f); // the last panel's padding rows
+            for (int i = 0; i < panelWidth && q * panelWidth + i < rows; i++) {
+                int r = q * panelWidth + i;
+                MemorySegment.copy(w, Safetensors.F32_LE, 4L * r * cols, row, 0, cols);
+                float scale = 1f;
+                if (scales != null) {
                     float max = 0f;
                     for (float v : row) {
                         max = Math.max(max, Math.abs(v));
                     }
-                    float scale = max / 127f;
-                    scales[r] = scale;
-                    for (int c = 0; c < cols; c++) {
-                        byte q = scale == 0f ? 0 : (byte) Math.max(-127, Math.min(127, Math.rint(row[c] / scale)));
-                        data.set(ValueLayout.JAVA_BYTE, base + (long) c * panelWidth, q);
+                    scales[r] = max / 127f;
+                    scale = scales[r];
+                }
+                for (int c = 0; c < cols; c++) {
+                    panel[c * panelWidth + i] = scales == null ? row[c] : quantize(row[c], scale);
+                }
+            }
+            long base = q * panelElements;
+            switch (precision) {
+                case FLOAT32 -> MemorySegment.copy(panel, 0, data, Safetensors.F32_LE, 4 * base, panel.length);
+                case BFLOAT16 -> {
+                    for (int e = 0; e < panel.length; e++) {
+                        data.setAtIndex(I16_LE, base + e, toBfloat16(panel[e]));
+                    }
+                }
+                case INT8 -> {
+                    for (int e = 0; e < panel.length; e++) {
+                        data.set(ValueLayout.JAVA_BYTE, base + e, (byte) panel[e]);
                     }
                 }
             }
@@ -92,6 +99,11 @@ public final class PackedMatrix {
             w.unload();
         }
         return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
+    }
+
+    /** The int8 code of v in a row of the given scale: round half to even, clamped to ±127 (0 for a zero row). */
+    private static float quantize(float v, float scale) {
+        return scale == 0f ? 0f : (float) Math.max(-127, Math.min(127, Math.rint(v / scale)));
     }
 
     /** float32 → bfloat16 bits, rounding to nearest even as torch's {@code .to(torch.bfloat16)} does. */
