@@ -71,7 +71,10 @@ public final class Kernels {
     /** Row-wise {@code x = LayerNorm(x + residual)} over {@code rows} rows of {@code cols}; residual may be null. */
     public void addLayerNorm(float[] x, float[] residual, int rows, int cols, float[] gamma, float[] beta,
                              float eps) {
-        parallel.forRange(rows, parallel.threads(), 1, (r0, r1) -> {
+        // a few microseconds per row: hand out no fewer than 16 rows per worker (a short sentence runs on the
+        // caller, where waking the pool would cost more than the work)
+        int chunks = Math.max(1, Math.min(parallel.threads(), rows / 16));
+        parallel.forRange(rows, chunks, 1, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 ops.layerNorm(x, r * cols, residual, r * cols, cols, gamma, beta, eps);
             }
