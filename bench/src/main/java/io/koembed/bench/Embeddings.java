@@ -66,4 +66,19 @@ public final class Embeddings {
         }
         return worst;
     }
+
+    /** Cosine similarity of each row of a with the same row of b (in double precision). */
+    public static double[] rowCosines(float[][] a, float[][] b) {
+        double[] cos = new double[Math.min(a.length, b.length)];
+        for (int i = 0; i < cos.length; i++) {
+            double dot = 0, na = 0, nb = 0;
+            for (int j = 0; j < a[i].length; j++) {
+                dot += (double) a[i][j] * b[i][j];
+                na += (double) a[i][j] * a[i][j];
+                nb += (double) b[i][j] * b[i][j];
+            }
+            cos[i] = dot / Math.sqrt(na * nb);
+        }
+        return cos;
+    }
 }

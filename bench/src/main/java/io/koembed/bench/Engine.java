@@ -21,6 +21,14 @@ public interface Engine extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * True if this engine must reproduce the reference within the benchmark's tolerance (fp32 engines); false
+     * for reduced-precision engines, whose distance to fp32 is measured and reported instead.
+     */
+    default boolean isExact() {
+        return true;
+    }
+
     /** True for the engine every ratio is taken against (ONNX Runtime). */
     default boolean isBaseline() {
         return false;

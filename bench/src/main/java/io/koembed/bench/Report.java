@@ -93,6 +93,25 @@ final class Report {
                 o.rounds() > 1 ? ", best of " + o.rounds() + " rounds" : "", base1 == null ? c.batch1Ms().values()
                         .iterator().next().length : base1.length, o.minSeconds()));
 
+        // ---- reduced precision ----
+        if (!c.quality().isEmpty()) {
+            md.append("## Reduced precision: distance to fp32\n\n");
+            List<String[]> qrows = new ArrayList<>();
+            for (Map.Entry<String, Benchmark.Quality> e : c.quality().entrySet()) {
+                Benchmark.Quality q = e.getValue();
+                qrows.add(new String[] {e.getKey(), String.format(Locale.ROOT, "%.5f", q.minCosine()),
+                        String.format(Locale.ROOT, "%.6f", q.meanCosine()),
+                        String.format(Locale.ROOT, "%.3g", q.maxAbsDiff()),
+                        String.format(Locale.ROOT, "%.5f", q.longTextCosine())});
+            }
+            md.append(table(new String[] {"engine", "min cosine, " + c.sentences() + " KorSTS sentences",
+                    "mean cosine", "max abs diff", "cosine, " + c.longTextTokens() + "-token text"}, qrows, "r"))
+                    .append('\n');
+            md.append("Each embedding against ONNX Runtime fp32's embedding of the same text (batch 32; the long text "
+                    + "at batch 8). Arithmetic is float32 in every KoEmbed row; only the stored weights differ "
+                    + "(bfloat16: round to nearest even; int8: symmetric per output channel).\n\n");
+        }
+
         // ---- matmul ----
         Benchmark.MatmulReport mm = c.matmul();
         if (mm != null) {

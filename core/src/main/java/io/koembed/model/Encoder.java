@@ -2,6 +2,8 @@ package io.koembed.model;
 
 import io.koembed.ModelFormatException;
 import io.koembed.tensor.Kernels;
+import io.koembed.tensor.PackedMatrix;
+import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Encoding;
 import io.koembed.weights.Safetensors;
 import io.koembed.weights.TensorInfo;
@@ -18,9 +20,10 @@ import java.util.List;
  * A BERT / RoBERTa / XLM-RoBERTa encoder ({@code XLMRobertaModel} and friends without the pooler): token ids in,
  * {@code last_hidden_state} out, in float32, as transformers computes it.
  *
- * <p>Weights: the F32 matrices are read in place from the memory-mapped model.safetensors (no heap copy, shared
- * with the page cache); F16 and BF16 checkpoints are widened to F32 once at load into off-heap memory. Biases and
- * LayerNorm parameters, tiny, are copied to float arrays.
+ * <p>Weights: the Linear layers' matrices are packed once at load into off-heap {@link PackedMatrix} panels (in
+ * float32 by default, or bfloat16 / int8 when asked), and their mapped pages released; the embedding tables are
+ * read in place from the memory-mapped model.safetensors (F16 and BF16 tables are widened to F32 once at load).
+ * Biases and LayerNorm parameters, tiny, are copied to float arrays.
  *
  * <p>Thread safety: {@link #forward} may be called from several threads at once; they share the kernels' pool.
  */
@@ -28,8 +31,8 @@ public final class Encoder implements AutoCloseable {
 
     /**
      * All weights, shapes in config terms: V vocab_size, P max_position_embeddings, Y type_vocab_size,
-     * H hidden_size, I intermediate_size, N num_hidden_layers. Matrices are little-endian F32 segments in the
-     * stored [out, in] layout; the per-layer arrays are indexed by layer.
+     * H hidden_size, I intermediate_size, N num_hidden_layers. Tables are little-endian F32 segments; the
+     * Linear weights, [out, in] in the file, are packed; the per-layer arrays are indexed by layer.
      */
     record Weights(
             MemorySegment wordEmbeddings,      // (V, H)
@@ -37,19 +40,19 @@ public final class Encoder implements AutoCloseable {
             MemorySegment tokenTypeEmbeddings, // (Y, H)
             float[] embeddingNormWeight,       // (H)
             float[] embeddingNormBias,         // (H)
-            MemorySegment[] wq,                // (N, H, H)  attention.self.query.weight
+            PackedMatrix[] wq,                // (N, H, H)  attention.self.query.weight
             float[][] bq,                      // (N, H)
-            MemorySegment[] wk,                // (N, H, H)  attention.self.key.weight
+            PackedMatrix[] wk,                // (N, H, H)  attention.self.key.weight
             float[][] bk,                      // (N, H)
-            MemorySegment[] wv,                // (N, H, H)  attention.self.value.weight
+            PackedMatrix[] wv,                // (N, H, H)  attention.self.value.weight
             float[][] bv,                      // (N, H)
-            MemorySegment[] wo,                // (N, H, H)  attention.output.dense.weight
+            PackedMatrix[] wo,                // (N, H, H)  attention.output.dense.weight
             float[][] bo,                      // (N, H)
             float[][] attentionNormWeight,     // (N, H)     attention.output.LayerNorm
             float[][] attentionNormBias,       // (N, H)
-            MemorySegment[] wi,                // (N, I, H)  intermediate.dense.weight
+            PackedMatrix[] wi,                // (N, I, H)  intermediate.dense.weight
             float[][] bi,                      // (N, I)
-            MemorySegment[] wf,                // (N, H, I)  output.dense.weight
+            PackedMatrix[] wf,                // (N, H, I)  output.dense.weight
             float[][] bf,                      // (N, H)
             float[][] outputNormWeight,        // (N, H)     output.LayerNorm
             float[][] outputNormBias) {        // (N, H)
@@ -60,13 +63,16 @@ public final class Encoder implements AutoCloseable {
     private final Arena arena; // F16/BF16 weights widened to F32
     private final Weights w;
     private final Kernels kernels;
+    private final WeightPrecision precision;
 
-    private Encoder(EncoderConfig config, Safetensors file, Arena arena, Weights w, Kernels kernels) {
+    private Encoder(EncoderConfig config, Safetensors file, Arena arena, Weights w, Kernels kernels,
+                    WeightPrecision precision) {
         this.config = config;
         this.file = file;
         this.arena = arena;
         this.w = w;
         this.kernels = kernels;
+        this.precision = precision;
     }
 
     /** Loads {@code modelDir/config.json} and {@code modelDir/model.safetensors} on the shared kernels. */
@@ -76,6 +82,14 @@ public final class Encoder implements AutoCloseable {
 
     /** Loads a model directory computing with {@code kernels} (e.g. the scalar ones, or a private pool). */
     public static Encoder load(Path modelDir, Kernels kernels) {
+        return load(modelDir, kernels, WeightPrecision.FLOAT32);
+    }
+
+    /**
+     * Loads a model directory computing with {@code kernels}, its Linear weights held in {@code precision}
+     * (float32 is exact; bfloat16 and int8 trade accuracy for memory, see {@link WeightPrecision}).
+     */
+    public static Encoder load(Path modelDir, Kernels kernels, WeightPrecision precision) {
         if (!Files.isDirectory(modelDir)) {
             throw ModelFormatException.in(modelDir, "model directory not found");
         }
@@ -91,8 +105,8 @@ public final class Encoder implements AutoCloseable {
         Safetensors st = Safetensors.open(weightsFile);
         Arena arena = Arena.ofShared();
         try {
-            Weights w = loadWeights(st, config, arena);
-            return new Encoder(config, st, arena, w, kernels);
+            Weights w = loadWeights(st, config, arena, kernels, precision);
+            return new Encoder(config, st, arena, w, kernels, precision);
         } catch (RuntimeException | Error e) {
             arena.close();
             st.close();
@@ -100,11 +114,12 @@ public final class Encoder implements AutoCloseable {
         }
     }
 
-    private static Weights loadWeights(Safetensors st, EncoderConfig c, Arena arena) {
+    private static Weights loadWeights(Safetensors st, EncoderConfig c, Arena arena, Kernels kernels,
+                                       WeightPrecision precision) {
         int n = c.numHiddenLayers(), h = c.hiddenSize(), in = c.intermediateSize();
-        Loader l = new Loader(st, c, arena);
-        MemorySegment[] wq = new MemorySegment[n], wk = new MemorySegment[n], wv = new MemorySegment[n],
-                wo = new MemorySegment[n], wi = new MemorySegment[n], wf = new MemorySegment[n];
+        Loader l = new Loader(st, c, arena, kernels, precision);
+        PackedMatrix[] wq = new PackedMatrix[n], wk = new PackedMatrix[n], wv = new PackedMatrix[n],
+                wo = new PackedMatrix[n], wi = new PackedMatrix[n], wf = new PackedMatrix[n];
         float[][] bq = new float[n][], bk = new float[n][], bv = new float[n][], bo = new float[n][],
                 bi = new float[n][], bf = new float[n][], anw = new float[n][], anb = new float[n][],
                 onw = new float[n][], onb = new float[n][];
@@ -128,19 +143,28 @@ public final class Encoder implements AutoCloseable {
             onb[i] = l.vector(p + "output.LayerNorm.bias", h);
         }
         return new Weights(
-                l.matrix("embeddings.word_embeddings.weight", c.vocabSize(), h),
-                l.matrix("embeddings.position_embeddings.weight", c.maxPositionEmbeddings(), h),
-                l.matrix("embeddings.token_type_embeddings.weight", c.typeVocabSize(), h),
+                l.table("embeddings.word_embeddings.weight", c.vocabSize(), h),
+                l.table("embeddings.position_embeddings.weight", c.maxPositionEmbeddings(), h),
+                l.table("embeddings.token_type_embeddings.weight", c.typeVocabSize(), h),
                 l.vector("embeddings.LayerNorm.weight", h),
                 l.vector("embeddings.LayerNorm.bias", h),
                 wq, bq, wk, bk, wv, bv, wo, bo, anw, anb, wi, bi, wf, bf, onw, onb);
     }
 
     /** Finds weights under their bare or prefixed names and checks their shapes against the config. */
-    private record Loader(Safetensors st, EncoderConfig c, Arena arena) {
+    private record Loader(Safetensors st, EncoderConfig c, Arena arena, Kernels kernels, WeightPrecision precision) {
 
-        MemorySegment matrix(String name, long rows, long cols) {
+        /** An embedding table, read in place (F32) or widened once into the encoder's arena. */
+        MemorySegment table(String name, long rows, long cols) {
             return st.floats(checked(name, rows, cols), arena);
+        }
+
+        /** A Linear layer's weight, packed for the kernels in the chosen precision. */
+        PackedMatrix matrix(String name, int rows, int cols) {
+            String stored = checked(name, rows, cols);
+            try (Arena widened = Arena.ofConfined()) { // F16/BF16 files: the float32 copy lives only while packing
+                return kernels.pack(st.floats(stored, widened), rows, cols, precision, arena);
+            }
         }
 
         float[] vector(String name, long len) {
@@ -179,6 +203,11 @@ public final class Encoder implements AutoCloseable {
 
     public EncoderConfig config() {
         return config;
+    }
+
+    /** How the Linear weights are held. */
+    public WeightPrecision precision() {
+        return precision;
     }
 
     /** The kernels this encoder computes with. */
@@ -229,16 +258,16 @@ public final class Encoder implements AutoCloseable {
         float[] ffn = new float[T * I];    // (T, I)
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             // self-attention
-            k.matmul(x, T, H, w.wq()[l], w.bq()[l], q, H);
-            k.matmul(x, T, H, w.wk()[l], w.bk()[l], kk, H);
-            k.matmul(x, T, H, w.wv()[l], w.bv()[l], v, H);
+            k.matmul(x, T, w.wq()[l], w.bq()[l], q);
+            k.matmul(x, T, w.wk()[l], w.bk()[l], kk);
+            k.matmul(x, T, w.wv()[l], w.bv()[l], v);
             k.attention(q, kk, v, ctx, H, heads, b.starts());
-            k.matmul(ctx, T, H, w.wo()[l], w.bo()[l], tmp, H);
+            k.matmul(ctx, T, w.wo()[l], w.bo()[l], tmp);
             k.addLayerNorm(x, tmp, T, H, w.attentionNormWeight()[l], w.attentionNormBias()[l], eps);
             // feed-forward
-            k.matmul(x, T, H, w.wi()[l], w.bi()[l], ffn, I);
+            k.matmul(x, T, w.wi()[l], w.bi()[l], ffn);
             k.gelu(ffn, T * I);
-            k.matmul(ffn, T, I, w.wf()[l], w.bf()[l], tmp, H);
+            k.matmul(ffn, T, w.wf()[l], w.bf()[l], tmp);
             k.addLayerNorm(x, tmp, T, H, w.outputNormWeight()[l], w.outputNormBias()[l], eps);
         }
 

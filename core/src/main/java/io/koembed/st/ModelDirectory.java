@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
 import io.koembed.model.Encoder;
+import io.koembed.tensor.Kernels;
+import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ final class ModelDirectory {
 
     private ModelDirectory() {}
 
-    static SentenceTransformer load(Path dir) {
+    static SentenceTransformer load(Path dir, WeightPrecision weights) {
         if (!Files.isDirectory(dir)) {
             throw ModelFormatException.in(dir, Files.exists(dir) ? "not a directory"
                     : "model directory not found");
@@ -48,7 +50,7 @@ final class ModelDirectory {
         }
         Path transformerDir = dir.resolve(first.path);
         Tokenizer tokenizer = loadTokenizer(transformerDir);
-        Encoder encoder = Encoder.load(transformerDir);
+        Encoder encoder = Encoder.load(transformerDir, Kernels.shared(), weights);
         try {
             JsonNode stConfig = JsonFiles.readOptionalObject(transformerDir.resolve("sentence_bert_config.json"));
             int maxSeqLength = maxSeqLength(transformerDir, stConfig, encoder);

@@ -1,6 +1,7 @@
 package io.koembed.st;
 
 import io.koembed.model.Encoder;
+import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Encoding;
 import io.koembed.tokenize.Tokenizer;
 import java.nio.file.Path;
@@ -61,7 +62,16 @@ public final class SentenceTransformer implements AutoCloseable {
 
     /** Loads a model directory; see {@link ModelDirectory} for what is read and what is refused. */
     public static SentenceTransformer load(Path directory) {
-        return ModelDirectory.load(directory);
+        return ModelDirectory.load(directory, WeightPrecision.FLOAT32);
+    }
+
+    /**
+     * Loads a model directory with the encoder's Linear weights held in {@code weights}: float32 (exact, the
+     * default), or bfloat16 / int8, which need half / a quarter of the memory and change the embeddings slightly
+     * (measured in bench/RESULTS.md).
+     */
+    public static SentenceTransformer load(Path directory, WeightPrecision weights) {
+        return ModelDirectory.load(directory, weights);
     }
 
     static SentenceTransformer assemble(Path directory, Tokenizer tokenizer, Encoder encoder, int maxSeqLength,
@@ -347,6 +357,14 @@ public final class SentenceTransformer implements AutoCloseable {
      * Runs the encoder over the texts in batches, longest text first as sentence-transformers orders them,
      * and hands each sequence's token states back with its input index.
      */
+    /**
+     * Token budget of one encoder pass: the activations of a pass take about 10 · tokens · hidden floats plus
+     * tokens · intermediate (some 250 MB for 8192 tokens of a base model), so batches of long texts are cut
+     * further. Results do not depend on how texts are grouped (the encoder packs each batch without padding and
+     * computes every sequence alone), so this only bounds memory.
+     */
+    static final int MAX_BATCH_TOKENS = 8192;
+
     private void forEachBatch(Prepared prepared, int batchSize, SequenceConsumer consumer) {
         List<Encoding> encodings = prepared.encodings;
         Integer[] order = new Integer[encodings.size()];
@@ -354,8 +372,14 @@ public final class SentenceTransformer implements AutoCloseable {
             order[i] = i;
         }
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -encodings.get(i).length()));
-        for (int start = 0; start < order.length; start += batchSize) {
-            int end = Math.min(order.length, start + batchSize);
+        for (int start = 0, end; start < order.length; start = end) {
+            // at most batchSize texts, and at most MAX_BATCH_TOKENS tokens unless one text alone has more
+            end = start + 1;
+            int tokens = encodings.get(order[start]).length();
+            while (end < order.length && end - start < batchSize
+                    && tokens + encodings.get(order[end]).length() <= MAX_BATCH_TOKENS) {
+                tokens += encodings.get(order[end++]).length();
+            }
             List<Encoding> batch = new ArrayList<>(end - start);
             for (int k = start; k < end; k++) {
                 batch.add(encodings.get(order[k]));

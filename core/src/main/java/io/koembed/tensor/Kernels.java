@@ -1,5 +1,6 @@
 package io.koembed.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -37,34 +38,43 @@ public final class Kernels {
         return parallel;
     }
 
+    /** Packs a weight matrix for these kernels' matmul (see {@link PackedMatrix#pack}). */
+    public PackedMatrix pack(MemorySegment w, int rows, int cols, WeightPrecision precision, Arena arena) {
+        return PackedMatrix.pack(w, rows, cols, precision, ops.panelWidth(), arena);
+    }
+
     /**
-     * {@code C[m, n] = A[m, k] · W[n, k]ᵀ + bias[n]}, W read in place from its little-endian F32 segment, which
-     * the pool's threads must be able to read (a shared or global arena, not a confined one).
+     * {@code C[m, n] = A[m, k] · W[n, k]ᵀ + bias[n]} with {@code W} packed by {@link #pack}.
      *
      * @param bias null for none
      */
-    public void matmul(float[] a, int m, int k, MemorySegment w, float[] bias, float[] c, int n) {
-        if ((long) m * k > a.length || (long) m * n > c.length || w.byteSize() < 4L * n * k
-                || (bias != null && bias.length < n)) {
+    public void matmul(float[] a, int m, PackedMatrix w, float[] bias, float[] c) {
+        int k = w.cols(), n = w.rows();
+        if ((long) m * k > a.length || (long) m * n > c.length || (bias != null && bias.length < n)
+                || w.panelWidth() != ops.panelWidth()) {
             throw new IllegalArgumentException("matmul shapes: A needs " + m + "x" + k + " (has " + a.length
-                    + "), W " + n + "x" + k + " (has " + w.byteSize() / 4 + "), C " + m + "x" + n + " (has "
-                    + c.length + ")" + (bias == null ? "" : ", bias " + n + " (has " + bias.length + ")"));
+                    + "), C " + m + "x" + n + " (has " + c.length + ")"
+                    + (bias == null ? "" : ", bias " + n + " (has " + bias.length + ")")
+                    + ", W " + w + " (these kernels pack panels of " + ops.panelWidth() + ")");
         }
-        int t = parallel.threads();
+        int t = parallel.threads(), panels = w.panels();
         if ((long) m * n * k < PARALLEL_MIN_FMAS || t == 1) {
-            ops.matmul(a, k, w, bias, c, n, 0, m, 0, n);
-        } else if (n >= 8 * t) {
-            // columns: each worker reads only its slice of W; chunks are multiples of the 4-wide blocks
-            parallel.forRange(n, t, 8, (j0, j1) -> ops.matmul(a, k, w, bias, c, n, 0, m, j0, j1));
+            ops.matmul(a, w, bias, c, 0, m, 0, panels);
+        } else if (panels >= 2 * t) {
+            // output columns: each worker streams only its own panels of W, for batch 1 as for batch 64
+            parallel.forRange(panels, t, 1, (q0, q1) -> ops.matmul(a, w, bias, c, 0, m, q0, q1));
         } else {
-            parallel.forRange(m, t, 3, (i0, i1) -> ops.matmul(a, k, w, bias, c, n, i0, i1, 0, n));
+            parallel.forRange(m, t, 6, (i0, i1) -> ops.matmul(a, w, bias, c, i0, i1, 0, panels));
         }
     }
 
     /** Row-wise {@code x = LayerNorm(x + residual)} over {@code rows} rows of {@code cols}; residual may be null. */
     public void addLayerNorm(float[] x, float[] residual, int rows, int cols, float[] gamma, float[] beta,
                              float eps) {
-        parallel.forRange(rows, parallel.threads(), 1, (r0, r1) -> {
+        // a few microseconds per row: hand out no fewer than 16 rows per worker (a short sentence runs on the
+        // caller, where waking the pool would cost more than the work)
+        int chunks = Math.max(1, Math.min(parallel.threads(), rows / 16));
+        parallel.forRange(rows, chunks, 1, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 ops.layerNorm(x, r * cols, residual, r * cols, cols, gamma, beta, eps);
             }

@@ -1,9 +1,11 @@
 package io.koembed.tensor;
 
-import io.koembed.weights.Safetensors;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -33,9 +35,6 @@ final class PanamaTensorOps implements TensorOps {
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** Bytes of W one column tile may occupy, so that it stays in L2 while all rows of A stream past it. */
-    private static final long W_TILE_BYTES = 256 * 1024;
-
     PanamaTensorOps() {
         if (L < 4) {
             throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
@@ -57,163 +56,125 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // matmul: C = A · Wᵀ + bias, W [n, k] as stored. Every C element is a dot product of two contiguous rows, so
-    // the kernel walks k in vector steps for a 3 × 4 block of C at once: each W vector feeds 3 FMAs and each A
-    // vector 4, with 12 independent accumulators to hide the FMA latency (12 + 3 + 1 registers: AVX2's 16).
-    // On the 2-core Zen 1 test machine 3 × 4 beat 4 × 2 by ~20% and 4 × 3 (which spills) by more.
+    // matmul: C = A · Wᵀ + bias with W packed in panels of 2 vectors of output channels (PackedMatrix). The
+    // kernel computes a 6 × 2L block of C: per step p it loads the two weight vectors W[j0 .. j0+2L, p] once and
+    // broadcasts A[i, p] of 6 rows against them, 12 independent FMA accumulators (+ 2 weights + 1 broadcast =
+    // AVX2's 16 registers). Each output element is one FMA chain over p = 0 .. k-1 from zero in one lane, then
+    // the INT8 scale and the bias: the scalar twin does exactly that, so the two agree bit for bit, and a token's
+    // result does not depend on where it sits in a packed batch. Rows past the end of a block repeat the last
+    // real row (computed, not stored), so there is one kernel for every block.
     //
-    // Every C element, whichever kernel computes it (3×4 block, 3×1 or 1×4 edge, 1×1), sees the same operations
-    // in the same order: one vector accumulator over k, its lanes summed in lane order, the scalar tail of k,
-    // the bias. So a token's result does not depend on where it sits in a packed batch or how work was split.
+    // bfloat16 and int8 panels are widened to float32 into a scratch panel (exact conversions) before the
+    // kernel runs over all rows: the kernel stays one, and the conversion is paid once per panel, not per row.
     // ---------------------------------------------------------------------------------------------------------
 
+    private static final int MR = 6;
+    private static final int NR = 2 * L;
+    /** Species for reading L packed bfloat16 / int8 values, or null where the Vector API has no such shape. */
+    private static final VectorSpecies<Short> HALF_SPECIES = speciesOrNull(short.class, 16 * L);
+    private static final VectorSpecies<Byte> BYTE_SPECIES = speciesOrNull(byte.class, 8 * L);
+
+    private static <E> VectorSpecies<E> speciesOrNull(Class<E> type, int bits) {
+        try {
+            return VectorSpecies.of(type, VectorShape.forBitSize(bits));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     @Override
-    public void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
-                       int rowStart, int rowEnd, int colStart, int colEnd) {
-        float[] buf = new float[12 * L];
-        int tile = (int) Math.max(4, Math.min(1 << 20, W_TILE_BYTES / (4L * k)) & ~3);
-        for (int jt = colStart; jt < colEnd; jt += tile) {
-            int jEnd = Math.min(colEnd, jt + tile);
-            int i = rowStart;
-            for (; i + 3 <= rowEnd; i += 3) {
-                int j = jt;
-                for (; j + 4 <= jEnd; j += 4) {
-                    block3x4(a, k, w, bias, c, n, i, j, buf);
-                }
-                for (; j < jEnd; j++) {
-                    block3x1(a, k, w, bias, c, n, i, j, buf);
-                }
-            }
-            for (; i < rowEnd; i++) {
-                int j = jt;
-                for (; j + 4 <= jEnd; j += 4) {
-                    block1x4(a, k, w, bias, c, n, i, j, buf);
-                }
-                for (; j < jEnd; j++) {
-                    block1x1(a, k, w, bias, c, n, i, j, buf);
-                }
-            }
-        }
+    public int panelWidth() {
+        return NR;
     }
 
-    /** Lane sum of accumulator {@code slot} in buf, plus the scalar tail p in [bound, k), plus the bias. */
-    private static float finish(float[] buf, int slot, float[] a, int aOff, MemorySegment w, long wOff, int k,
-                                int bound, float[] bias, int j) {
-        float s = lanes(buf, slot * L);
-        for (int p = bound; p < k; p++) {
-            s = Math.fma(a[aOff + p], w.get(Safetensors.F32_LE, wOff + 4L * p), s);
+    @Override
+    public void matmul(float[] a, PackedMatrix w, float[] bias, float[] c, int rowStart, int rowEnd,
+                       int panelStart, int panelEnd) {
+        if (w.panelWidth() != NR) {
+            throw new IllegalArgumentException(w + " was packed for panels of " + w.panelWidth()
+                    + ", these kernels need " + NR);
         }
-        return bias == null ? s : s + bias[j];
-    }
-
-    private static void block3x4(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
-                                 float[] buf) {
-        int a0 = i * k, a1 = a0 + k, a2 = a1 + k;
-        long w0 = (long) j * k * 4, w1 = w0 + (long) k * 4, w2 = w1 + (long) k * 4, w3 = w2 + (long) k * 4;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        int bound = S.loopBound(k);
-        for (int p = 0; p < bound; p += L) {
-            FloatVector y0 = FloatVector.fromArray(S, a, a0 + p);
-            FloatVector y1 = FloatVector.fromArray(S, a, a1 + p);
-            FloatVector y2 = FloatVector.fromArray(S, a, a2 + p);
-            FloatVector x = FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE);
-            c00 = y0.fma(x, c00);
-            c10 = y1.fma(x, c10);
-            c20 = y2.fma(x, c20);
-            x = FloatVector.fromMemorySegment(S, w, w1 + 4L * p, LE);
-            c01 = y0.fma(x, c01);
-            c11 = y1.fma(x, c11);
-            c21 = y2.fma(x, c21);
-            x = FloatVector.fromMemorySegment(S, w, w2 + 4L * p, LE);
-            c02 = y0.fma(x, c02);
-            c12 = y1.fma(x, c12);
-            c22 = y2.fma(x, c22);
-            x = FloatVector.fromMemorySegment(S, w, w3 + 4L * p, LE);
-            c03 = y0.fma(x, c03);
-            c13 = y1.fma(x, c13);
-            c23 = y2.fma(x, c23);
-        }
-        c00.intoArray(buf, 0);
-        c01.intoArray(buf, L);
-        c02.intoArray(buf, 2 * L);
-        c03.intoArray(buf, 3 * L);
-        c10.intoArray(buf, 4 * L);
-        c11.intoArray(buf, 5 * L);
-        c12.intoArray(buf, 6 * L);
-        c13.intoArray(buf, 7 * L);
-        c20.intoArray(buf, 8 * L);
-        c21.intoArray(buf, 9 * L);
-        c22.intoArray(buf, 10 * L);
-        c23.intoArray(buf, 11 * L);
-        long[] wr = {w0, w1, w2, w3};
-        for (int r = 0; r < 3; r++) {
-            for (int q = 0; q < 4; q++) {
-                c[(i + r) * n + j + q] = finish(buf, 4 * r + q, a, a0 + r * k, w, wr[q], k, bound, bias, j + q);
+        int k = w.cols(), n = w.rows();
+        float[] panel = new float[k * NR];
+        float[] acc = new float[MR * NR];
+        for (int q = panelStart; q < panelEnd; q++) {
+            decode(w, q, panel);
+            int j0 = q * NR, cols = Math.min(NR, n - j0);
+            for (int i = rowStart; i < rowEnd; i += MR) {
+                int rows = Math.min(MR, rowEnd - i);
+                block(a, k, panel, i, rows, acc);
+                for (int r = 0; r < rows; r++) {
+                    w.finish(acc, r * NR, bias, c, (i + r) * n + j0, j0, cols);
+                }
             }
         }
     }
 
-    /** Right column edge: 3 rows of A against one row of W. */
-    private static void block3x1(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
-                                 float[] buf) {
-        int a0 = i * k, a1 = a0 + k, a2 = a1 + k;
-        long w0 = (long) j * k * 4;
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
-        int bound = S.loopBound(k);
-        for (int p = 0; p < bound; p += L) {
-            FloatVector x = FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE);
-            c0 = FloatVector.fromArray(S, a, a0 + p).fma(x, c0);
-            c1 = FloatVector.fromArray(S, a, a1 + p).fma(x, c1);
-            c2 = FloatVector.fromArray(S, a, a2 + p).fma(x, c2);
+    /** acc[r · NR + jj] = Σ_p A[i + r, p] · panel[p, jj] for r < 6, jj < NR (rows ≥ {@code rows} repeat the last). */
+    private static void block(float[] a, int k, float[] panel, int i, int rows, float[] acc) {
+        int last = i + rows - 1;
+        int a0 = i * k, a1 = Math.min(i + 1, last) * k, a2 = Math.min(i + 2, last) * k;
+        int a3 = Math.min(i + 3, last) * k, a4 = Math.min(i + 4, last) * k, a5 = Math.min(i + 5, last) * k;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < k; p++) {
+            FloatVector w0 = FloatVector.fromArray(S, panel, p * NR);
+            FloatVector w1 = FloatVector.fromArray(S, panel, p * NR + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(w0, c00);
+            c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(w0, c10);
+            c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(w0, c20);
+            c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(w0, c30);
+            c31 = x.fma(w1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(w0, c40);
+            c41 = x.fma(w1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(w0, c50);
+            c51 = x.fma(w1, c51);
         }
-        c0.intoArray(buf, 0);
-        c1.intoArray(buf, L);
-        c2.intoArray(buf, 2 * L);
-        for (int r = 0; r < 3; r++) {
-            c[(i + r) * n + j] = finish(buf, r, a, a0 + r * k, w, w0, k, bound, bias, j);
-        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, NR);
+        c11.intoArray(acc, NR + L);
+        c20.intoArray(acc, 2 * NR);
+        c21.intoArray(acc, 2 * NR + L);
+        c30.intoArray(acc, 3 * NR);
+        c31.intoArray(acc, 3 * NR + L);
+        c40.intoArray(acc, 4 * NR);
+        c41.intoArray(acc, 4 * NR + L);
+        c50.intoArray(acc, 5 * NR);
+        c51.intoArray(acc, 5 * NR + L);
     }
 
-    /** Bottom row edge (and batches of fewer than 3 tokens): one row of A against 4 rows of W. */
-    private static void block1x4(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
-                                 float[] buf) {
-        int a0 = i * k;
-        long w0 = (long) j * k * 4, w1 = w0 + (long) k * 4, w2 = w1 + (long) k * 4, w3 = w2 + (long) k * 4;
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-        int bound = S.loopBound(k);
-        for (int p = 0; p < bound; p += L) {
-            FloatVector y = FloatVector.fromArray(S, a, a0 + p);
-            c0 = y.fma(FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE), c0);
-            c1 = y.fma(FloatVector.fromMemorySegment(S, w, w1 + 4L * p, LE), c1);
-            c2 = y.fma(FloatVector.fromMemorySegment(S, w, w2 + 4L * p, LE), c2);
-            c3 = y.fma(FloatVector.fromMemorySegment(S, w, w3 + 4L * p, LE), c3);
-        }
-        c0.intoArray(buf, 0);
-        c1.intoArray(buf, L);
-        c2.intoArray(buf, 2 * L);
-        c3.intoArray(buf, 3 * L);
-        long[] wr = {w0, w1, w2, w3};
-        for (int q = 0; q < 4; q++) {
-            c[i * n + j + q] = finish(buf, q, a, a0, w, wr[q], k, bound, bias, j + q);
+    /** {@link PackedMatrix#decodePanel} on vectors: bfloat16 bits shifted into floats, int8 converted. */
+    private static void decode(PackedMatrix w, int q, float[] dst) {
+        MemorySegment data = w.data();
+        long off = w.panelOffset(q);
+        int len = w.cols() * NR;
+        if (w.precision() == WeightPrecision.BFLOAT16 && HALF_SPECIES != null) {
+            for (int e = 0; e < len; e += L, off += 2L * L) {
+                FloatVector f = ((IntVector) ShortVector.fromMemorySegment(HALF_SPECIES, data, off, LE)
+                        .convertShape(VectorOperators.S2I, IntVector.SPECIES_PREFERRED, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                f.intoArray(dst, e);
+            }
+        } else if (w.precision() == WeightPrecision.INT8 && BYTE_SPECIES != null) {
+            for (int e = 0; e < len; e += L, off += L) {
+                FloatVector f = (FloatVector) ByteVector.fromMemorySegment(BYTE_SPECIES, data, off, LE)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                f.intoArray(dst, e);
+            }
+        } else {
+            w.decodePanel(q, dst); // float32: a bulk copy
         }
     }
-
-    /** The corner: one row of A against one row of W. */
-    private static void block1x1(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n, int i, int j,
-                                 float[] buf) {
-        int a0 = i * k;
-        long w0 = (long) j * k * 4;
-        FloatVector c0 = FloatVector.zero(S);
-        int bound = S.loopBound(k);
-        for (int p = 0; p < bound; p += L) {
-            c0 = FloatVector.fromArray(S, a, a0 + p).fma(FloatVector.fromMemorySegment(S, w, w0 + 4L * p, LE), c0);
-        }
-        c0.intoArray(buf, 0);
-        c[i * n + j] = finish(buf, 0, a, a0, w, w0, k, bound, bias, j);
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // attention
     // ---------------------------------------------------------------------------------------------------------

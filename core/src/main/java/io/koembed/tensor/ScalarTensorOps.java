@@ -1,9 +1,5 @@
 package io.koembed.tensor;
 
-import io.koembed.weights.Safetensors;
-
-import java.lang.foreign.MemorySegment;
-
 /** Plain loops: the reference every faster implementation is tested against, and the fallback. */
 final class ScalarTensorOps implements TensorOps {
     static final ScalarTensorOps INSTANCE = new ScalarTensorOps();
@@ -15,17 +11,27 @@ final class ScalarTensorOps implements TensorOps {
         return "scalar";
     }
 
+    /** Any width works here; this is the width of AVX2's two 8-float vectors, so tests share packings. */
     @Override
-    public void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
-                       int rowStart, int rowEnd, int colStart, int colEnd) {
-        for (int i = rowStart; i < rowEnd; i++) {
-            for (int j = colStart; j < colEnd; j++) {
-                float s = 0f;
-                long wRow = (long) j * k;
-                for (int p = 0; p < k; p++) {
-                    s += a[i * k + p] * w.getAtIndex(Safetensors.F32_LE, wRow + p);
+    public int panelWidth() {
+        return 16;
+    }
+
+    @Override
+    public void matmul(float[] a, PackedMatrix w, float[] bias, float[] c, int rowStart, int rowEnd,
+                       int panelStart, int panelEnd) {
+        int k = w.cols(), n = w.rows(), nr = w.panelWidth();
+        float[] panel = new float[k * nr];
+        for (int q = panelStart; q < panelEnd; q++) {
+            w.decodePanel(q, panel);
+            for (int j = q * nr; j < Math.min(n, (q + 1) * nr); j++) {
+                for (int i = rowStart; i < rowEnd; i++) {
+                    float s = 0f;
+                    for (int p = 0; p < k; p++) {
+                        s = Math.fma(a[i * k + p], panel[p * nr + j - q * nr], s);
+                    }
+                    c[i * n + j] = w.output(s, bias, j);
                 }
-                c[i * n + j] = bias == null ? s : s + bias[j];
             }
         }
     }

@@ -1,16 +1,13 @@
 package io.koembed.tensor;
 
-import java.lang.foreign.MemorySegment;
-
 /**
  * The single-threaded compute primitives of the encoder. Two implementations: {@link ScalarTensorOps}, plain loops
  * that are obviously right (the reference and the fallback), and {@code PanamaTensorOps}, the same contracts on the
  * Java Vector API. Tests run both on the same random inputs and compare. {@link Kernels} splits the work of a whole
  * layer across the shared pool and calls these on the pieces.
  *
- * <p>Conventions: activations are row-major {@code float[]}; weight matrices are little-endian F32
- * {@link MemorySegment}s in the {@code [out, in]} row-major layout safetensors stores (element {@code (j, p)} at
- * byte {@code 4 * (j * in + p)}), read in place, never transposed.
+ * <p>Conventions: activations are row-major {@code float[]}; weight matrices are {@link PackedMatrix}es, packed
+ * once at load from the {@code [out, in]} layout safetensors stores.
  */
 public interface TensorOps {
 
@@ -18,18 +15,23 @@ public interface TensorOps {
     String name();
 
     /**
-     * A block of {@code C = A · Wᵀ + bias}: for rows {@code i} in [rowStart, rowEnd) and columns {@code j} in
-     * [colStart, colEnd), {@code c[i*n + j] = Σ_p a[i*k + p] * W[j, p] + bias[j]}.
+     * The panel width this implementation's matmul needs: pack weights with it ({@link PackedMatrix#pack}).
+     */
+    int panelWidth();
+
+    /**
+     * A block of {@code C = A · Wᵀ + bias}: for rows {@code i} in [rowStart, rowEnd) and the output columns of
+     * panels [panelStart, panelEnd), {@code c[i*n + j] = Σ_p a[i*k + p] * W(j, p) + bias[j]}, where
+     * {@code k = w.cols()}, {@code n = w.rows()}. Each element is one fused multiply-add chain over p from zero
+     * (then the INT8 scale, then the bias), so every implementation gives the same bits.
      *
      * @param a    [m, k] row-major
-     * @param k    inner dimension (columns of A, columns of W)
-     * @param w    [n, k] little-endian F32
+     * @param w    W [n, k], packed with {@link #panelWidth()}
      * @param bias [n], or null for none
      * @param c    [m, n] row-major, written (not accumulated)
-     * @param n    columns of C (rows of W)
      */
-    void matmul(float[] a, int k, MemorySegment w, float[] bias, float[] c, int n,
-                int rowStart, int rowEnd, int colStart, int colEnd);
+    void matmul(float[] a, PackedMatrix w, float[] bias, float[] c, int rowStart, int rowEnd,
+                int panelStart, int panelEnd);
 
     /**
      * Attention scores of one query against n keys: {@code scores[j] = scale · Σ_c q[qOff + c] · k[kOff + j·kStride

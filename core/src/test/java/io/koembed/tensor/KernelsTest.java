@@ -44,10 +44,11 @@ class KernelsTest {
             for (int[] sh : shapes) {
                 int m = sh[0], k = sh[1], n = sh[2];
                 float[] a = randoms(m * k), wf = randoms(n * k), bias = randoms(n);
-                MemorySegment w = TensorOpsTest.segment(arena, wf, 0);
+                MemorySegment stored = TensorOpsTest.segment(arena, wf, 0);
                 for (Kernels kern : all()) {
+                    PackedMatrix w = kern.pack(stored, n, k, WeightPrecision.FLOAT32, arena);
                     float[] c = new float[m * n];
-                    kern.matmul(a, m, k, w, bias, c, n);
+                    kern.matmul(a, m, w, bias, c);
                     for (int i = 0; i < m; i++) {
                         for (int j = 0; j < n; j++) {
                             double ref = bias[j], mag = Math.abs(bias[j]);
@@ -60,10 +61,10 @@ class KernelsTest {
                     }
                 }
             }
-            float[] a = new float[10];
+            PackedMatrix w = Kernels.shared().pack(TensorOpsTest.segment(arena, new float[12], 0), 2, 6,
+                    WeightPrecision.FLOAT32, arena);
             assertThrows(IllegalArgumentException.class,
-                    () -> Kernels.shared().matmul(a, 2, 6, TensorOpsTest.segment(arena, new float[12], 0), null,
-                            new float[4], 2));
+                    () -> Kernels.shared().matmul(new float[10], 2, w, null, new float[4]));
         }
     }
 

@@ -8,6 +8,8 @@ import io.koembed.bench.TextTokenizer;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.tensor.Kernels;
+import io.koembed.tensor.PackedMatrix;
+import io.koembed.tensor.WeightPrecision;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -24,28 +26,30 @@ public final class KoEmbedSide implements KoEmbedBridge {
 
     public KoEmbedSide() {}
 
-    /**
-     * The KoEmbed rows. To add bf16 and int8 once the encoder offers them, add one line each here with the
-     * loader that selects the precision, e.g.
-     * {@code new EngineSpec("KoEmbed bf16", () -> new KoEmbedEngine("KoEmbed bf16", <load with bf16 weights>))}.
-     */
+    /** The KoEmbed rows: one per weight precision, the same SentenceTransformer.load a user calls. */
     @Override
     public List<EngineSpec> engines(Path modelDir) {
-        return List.of(
-                new EngineSpec("KoEmbed fp32", () -> new KoEmbedEngine("KoEmbed fp32", SentenceTransformer.load(modelDir))));
+        return List.of(row(modelDir, "KoEmbed fp32", WeightPrecision.FLOAT32),
+                row(modelDir, "KoEmbed bf16", WeightPrecision.BFLOAT16),
+                row(modelDir, "KoEmbed int8", WeightPrecision.INT8));
+    }
+
+    private static EngineSpec row(Path modelDir, String name, WeightPrecision weights) {
+        return new EngineSpec(name, () -> new KoEmbedEngine(name, SentenceTransformer.load(modelDir, weights),
+                weights == WeightPrecision.FLOAT32));
     }
 
     @Override
     public TextTokenizer tokenizer(Path modelDir) {
-        return new KoEmbedEngine("KoEmbed tokenizer", SentenceTransformer.load(modelDir)).tokenizer().orElseThrow();
+        return new KoEmbedEngine("KoEmbed tokenizer", SentenceTransformer.load(modelDir), true).tokenizer().orElseThrow();
     }
 
     /**
      * The matmul adapter: KoEmbed's {@link Kernels#matmul} on the shared pool, exactly as the encoder calls it
-     * for its linear layers ({@code C = A · Wᵀ}, W read in place as a little-endian F32 {@link MemorySegment} in
-     * the safetensors [out, in] layout; no bias here). {@code prepare} copies W into such a segment (what mapping
-     * model.safetensors gives the encoder); only {@code apply} is timed. If the kernel API changes, this method is
-     * the one place to adapt.
+     * for its linear layers ({@code C = A · Wᵀ}, no bias here). {@code prepare} copies W into a little-endian F32
+     * {@link MemorySegment} in the safetensors [out, in] layout (what mapping model.safetensors gives the encoder)
+     * and packs it as the encoder does at load; only {@code apply} is timed. If the kernel API changes, this
+     * method is the one place to adapt.
      */
     @Override
     public Optional<MatmulKernel> matmulKernel() {
@@ -61,7 +65,8 @@ public final class KoEmbedSide implements KoEmbedBridge {
                 MemorySegment w = Arena.global().allocate(4L * out * in, 64);
                 MemorySegment.copy(weight, 0, w, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN),
                         0, out * in);
-                return (x, rows, y) -> kernels.matmul(x, rows, in, w, null, y, out);
+                PackedMatrix packed = kernels.pack(w, out, in, WeightPrecision.FLOAT32, Arena.global());
+                return (x, rows, y) -> kernels.matmul(x, rows, packed, null, y);
             }
         });
     }
@@ -78,10 +83,17 @@ public final class KoEmbedSide implements KoEmbedBridge {
     static final class KoEmbedEngine implements Engine {
         private final String name;
         private final SentenceTransformer model;
+        private final boolean exact;
 
-        KoEmbedEngine(String name, SentenceTransformer model) {
+        KoEmbedEngine(String name, SentenceTransformer model, boolean exact) {
             this.name = name;
             this.model = model;
+            this.exact = exact;
+        }
+
+        @Override
+        public boolean isExact() {
+            return exact;
         }
 
         @Override

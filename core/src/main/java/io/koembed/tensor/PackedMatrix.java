@@ -1,0 +1,213 @@
+package io.koembed.tensor;
+
+import io.koembed.weights.Safetensors;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A weight matrix W [rows = out, cols = in] (a Linear layer's weight as safetensors stores it), repacked once at
+ * load for the matmul kernels: the rows are cut into panels of {@link #panelWidth()} consecutive rows, and each
+ * panel is stored column by column, so that element {@code (row, col)} sits at
+ * {@code panel(row) · cols · panelWidth + col · panelWidth + row % panelWidth}. The last panel is padded with
+ * zero rows.
+ *
+ * <p>Why repack: the fastest float kernel on AVX2/AVX-512 broadcasts one activation and multiplies it with a
+ * whole vector of weights of consecutive output channels ({@code panelWidth} = 2 vectors); that needs those
+ * weights side by side in memory, which in the stored [out, in] layout they are not. Measured on the 2-core
+ * Zen 1 machine in one run: 33 GFLOP/s per core for this layout against 19 for dot products over the stored
+ * rows. Packing costs one pass over the weights at load; the mapped pages of the source are released afterwards.
+ *
+ * <p>The elements are stored in {@link WeightPrecision}: float32, bfloat16 (round to nearest even) or int8 with a
+ * float scale per row ({@code w ≈ q · scale}, {@code scale = max|w| / 127}).
+ */
+public final class PackedMatrix {
+    private static final ValueLayout.OfShort I16_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final int rows;
+    private final int cols;
+    private final int panelWidth;
+    private final WeightPrecision precision;
+    private final MemorySegment data;
+    private final float[] scales;
+
+    private PackedMatrix(int rows, int cols, int panelWidth, WeightPrecision precision, MemorySegment data,
+                         float[] scales) {
+        this.rows = rows;
+        this.cols = cols;
+        this.panelWidth = panelWidth;
+        this.precision = precision;
+        this.data = data;
+        this.scales = scales;
+    }
+
+    /**
+     * Packs {@code w}, {@code rows × cols} little-endian float32 values in row-major order, into memory from
+     * {@code arena}. If {@code w} is a mapped file segment its pages are released from this process afterwards
+     * (they stay in the page cache), so the weights are not counted twice in the resident set.
+     */
+    public static PackedMatrix pack(MemorySegment w, int rows, int cols, WeightPrecision precision, int panelWidth,
+                                    Arena arena) {
+        if (rows < 1 || cols < 1 || panelWidth < 1 || w.byteSize() < 4L * rows * cols) {
+            throw new IllegalArgumentException("cannot pack " + rows + " x " + cols + " from " + w.byteSize()
+                    + " bytes with panel width " + panelWidth);
+        }
+        int panels = (rows + panelWidth - 1) / panelWidth;
+        long panelElements = (long) panelWidth * cols;
+        MemorySegment data = arena.allocate(panels * panelElements * precision.bytes(), 64);
+        float[] scales = precision == WeightPrecision.INT8 ? new float[rows] : null;
+        float[] row = new float[cols];
+        float[] panel = new float[Math.toIntExact(panelElements)]; // one panel transposed on the heap, then stored
+        for (int q = 0; q < panels; q++) {
+            Arrays.fill(panel, 0f); // the last panel's padding rows
+            for (int i = 0; i < panelWidth && q * panelWidth + i < rows; i++) {
+                int r = q * panelWidth + i;
+                MemorySegment.copy(w, Safetensors.F32_LE, 4L * r * cols, row, 0, cols);
+                float scale = 1f;
+                if (scales != null) {
+                    float max = 0f;
+                    for (float v : row) {
+                        max = Math.max(max, Math.abs(v));
+                    }
+                    scales[r] = max / 127f;
+                    scale = scales[r];
+                }
+                for (int c = 0; c < cols; c++) {
+                    panel[c * panelWidth + i] = scales == null ? row[c] : quantize(row[c], scale);
+                }
+            }
+            long base = q * panelElements;
+            switch (precision) {
+                case FLOAT32 -> MemorySegment.copy(panel, 0, data, Safetensors.F32_LE, 4 * base, panel.length);
+                case BFLOAT16 -> {
+                    for (int e = 0; e < panel.length; e++) {
+                        data.setAtIndex(I16_LE, base + e, toBfloat16(panel[e]));
+                    }
+                }
+                case INT8 -> {
+                    for (int e = 0; e < panel.length; e++) {
+                        data.set(ValueLayout.JAVA_BYTE, base + e, (byte) panel[e]);
+                    }
+                }
+            }
+        }
+        if (w.isMapped()) {
+            w.unload();
+        }
+        return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
+    }
+
+    /** The int8 code of v in a row of the given scale: round half to even, clamped to ±127 (0 for a zero row). */
+    private static float quantize(float v, float scale) {
+        return scale == 0f ? 0f : (float) Math.max(-127, Math.min(127, Math.rint(v / scale)));
+    }
+
+    /** float32 → bfloat16 bits, rounding to nearest even as torch's {@code .to(torch.bfloat16)} does. */
+    static short toBfloat16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+            return (short) ((bits >>> 16) | 0x40); // stay a (quiet) NaN
+        }
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** Output channels (rows of W). */
+    public int rows() {
+        return rows;
+    }
+
+    /** Input features (columns of W). */
+    public int cols() {
+        return cols;
+    }
+
+    public int panelWidth() {
+        return panelWidth;
+    }
+
+    /** Number of panels, the last one possibly padded. */
+    public int panels() {
+        return (rows + panelWidth - 1) / panelWidth;
+    }
+
+    public WeightPrecision precision() {
+        return precision;
+    }
+
+    /** The packed elements, {@link #precision()}'s width each, little-endian. */
+    MemorySegment data() {
+        return data;
+    }
+
+    /** Byte offset of panel {@code q} in {@link #data()}. */
+    long panelOffset(int q) {
+        return (long) q * panelWidth * cols * precision.bytes();
+    }
+
+    /** Per-row scales for INT8 (the stored value times its row's scale approximates W), else null. */
+    float[] scales() {
+        return scales;
+    }
+
+    /** Bytes the packed weights occupy. */
+    public long byteSize() {
+        return data.byteSize() + (scales == null ? 0 : 4L * scales.length);
+    }
+
+    /**
+     * Panel {@code q} as floats, column by column ({@code dst[col · panelWidth + i]} = stored element of row
+     * {@code q · panelWidth + i}, without the INT8 scale): the plain decoding every kernel must agree with.
+     */
+    void decodePanel(int q, float[] dst) {
+        long base = (long) q * panelWidth * cols;
+        int len = panelWidth * cols;
+        switch (precision) {
+            case FLOAT32 -> MemorySegment.copy(data, Safetensors.F32_LE, 4 * base, dst, 0, len);
+            case BFLOAT16 -> {
+                for (int i = 0; i < len; i++) {
+                    dst[i] = Float.intBitsToFloat(data.getAtIndex(I16_LE, base + i) << 16);
+                }
+            }
+            case INT8 -> {
+                for (int i = 0; i < len; i++) {
+                    dst[i] = data.get(ValueLayout.JAVA_BYTE, base + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * The finished output element of row {@code row} from the kernel's float32 accumulation {@code acc} of
+     * Σ A · stored element: times the INT8 scale, plus the bias (null for none). Every kernel ends here.
+     */
+    float output(float acc, float[] bias, int row) {
+        float v = scales == null ? acc : acc * scales[row];
+        return bias == null ? v : v + bias[row];
+    }
+
+    /** {@link #output} of {@code count} consecutive rows from {@code firstRow}: acc[accOff + i] → c[cOff + i]. */
+    void finish(float[] acc, int accOff, float[] bias, float[] c, int cOff, int firstRow, int count) {
+        for (int i = 0; i < count; i++) {
+            c[cOff + i] = output(acc[accOff + i], bias, firstRow + i);
+        }
+    }
+
+    /** The value the kernels multiply with for W(row, col): the stored element times its scale, if any. */
+    public float get(int row, int col) {
+        long i = (long) (row / panelWidth) * panelWidth * cols + (long) col * panelWidth + row % panelWidth;
+        return switch (precision) {
+            case FLOAT32 -> data.getAtIndex(Safetensors.F32_LE, i);
+            case BFLOAT16 -> Float.intBitsToFloat(data.getAtIndex(I16_LE, i) << 16);
+            case INT8 -> data.get(ValueLayout.JAVA_BYTE, i) * scales[row];
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "PackedMatrix[" + rows + " x " + cols + ", " + precision + ", panels of " + panelWidth + "]";
+    }
+}
