@@ -8,6 +8,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -35,22 +37,46 @@ public interface Checkpoint extends AutoCloseable {
      * {@value #PYTORCH}, {@value #PYTORCH_INDEX} that exists, as transformers' {@code from_pretrained} does.
      */
     static Checkpoint open(Path modelDir) {
-        if (Files.isRegularFile(modelDir.resolve(SAFETENSORS))) {
-            return Safetensors.open(modelDir.resolve(SAFETENSORS));
+        Path file = weightsFile(modelDir);
+        if (file == null) {
+            String other = Files.exists(modelDir.resolve("tf_model.h5"))
+                    || Files.exists(modelDir.resolve("flax_model.msgpack"))
+                    ? "; its TensorFlow/Flax weights are not read, convert them to " + SAFETENSORS : "";
+            throw ModelFormatException.in(modelDir, "no model weights found (looked for " + SAFETENSORS + ", "
+                    + SAFETENSORS_INDEX + ", " + PYTORCH + ", " + PYTORCH_INDEX + ")" + other);
         }
-        if (Files.isRegularFile(modelDir.resolve(SAFETENSORS_INDEX))) {
-            return ShardedCheckpoint.open(modelDir.resolve(SAFETENSORS_INDEX), Safetensors::open);
+        return switch (file.getFileName().toString()) {
+            case SAFETENSORS -> Safetensors.open(file);
+            case SAFETENSORS_INDEX -> ShardedCheckpoint.open(file, Safetensors::open);
+            case PYTORCH -> TorchCheckpoint.open(file);
+            default -> ShardedCheckpoint.open(file, TorchCheckpoint::open);
+        };
+    }
+
+    /**
+     * The files {@link #open} reads from {@code modelDir}: the weights file, followed by its shards when it is an
+     * index (checked as open checks them); empty when the directory has no weights.
+     */
+    static List<Path> files(Path modelDir) {
+        Path file = weightsFile(modelDir);
+        if (file == null) {
+            return List.of();
         }
-        if (Files.isRegularFile(modelDir.resolve(PYTORCH))) {
-            return TorchCheckpoint.open(modelDir.resolve(PYTORCH));
+        List<Path> files = new ArrayList<>(List.of(file));
+        if (file.getFileName().toString().endsWith(".index.json")) {
+            files.addAll(ShardedCheckpoint.shardFiles(file));
         }
-        if (Files.isRegularFile(modelDir.resolve(PYTORCH_INDEX))) {
-            return ShardedCheckpoint.open(modelDir.resolve(PYTORCH_INDEX), TorchCheckpoint::open);
+        return files;
+    }
+
+    /** The first weights file transformers would take, or null. */
+    private static Path weightsFile(Path modelDir) {
+        for (String name : List.of(SAFETENSORS, SAFETENSORS_INDEX, PYTORCH, PYTORCH_INDEX)) {
+            if (Files.isRegularFile(modelDir.resolve(name))) {
+                return modelDir.resolve(name);
+            }
         }
-        String other = Files.exists(modelDir.resolve("tf_model.h5")) || Files.exists(modelDir.resolve("flax_model.msgpack"))
-                ? "; its TensorFlow/Flax weights are not read, convert them to " + SAFETENSORS : "";
-        throw ModelFormatException.in(modelDir, "no model weights found (looked for " + SAFETENSORS + ", "
-                + SAFETENSORS_INDEX + ", " + PYTORCH + ", " + PYTORCH_INDEX + ")" + other);
+        return null;
     }
 
     /** The file this was opened from (the index file of a sharded set), for messages. */

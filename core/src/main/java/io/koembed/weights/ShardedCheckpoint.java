@@ -7,9 +7,9 @@ import io.koembed.ModelFormatException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,31 +39,16 @@ final class ShardedCheckpoint implements Checkpoint {
 
     /** Reads {@code indexFile} and opens each shard it names once, with {@code openShard}. */
     static ShardedCheckpoint open(Path indexFile, Function<Path, Checkpoint> openShard) {
-        JsonNode weightMap = JsonFiles.readObject(indexFile).get("weight_map");
-        if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
-            throw ModelFormatException.in(indexFile, "'weight_map' is missing or not a non-empty object of"
-                    + " tensor name -> shard file");
-        }
-        Map<String, Checkpoint> byFile = new LinkedHashMap<>();
+        Map<Path, Checkpoint> byFile = new LinkedHashMap<>();
         Map<String, Checkpoint> shardOf = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
-                String tensor = e.getKey();
-                if (!e.getValue().isTextual()) {
-                    throw ModelFormatException.in(indexFile, "weight_map entry '" + tensor + "' is a "
-                            + e.getValue().getNodeType() + ", expected a shard file name");
+            for (Map.Entry<String, Path> e : weightMap(indexFile).entrySet()) {
+                Checkpoint shard = byFile.computeIfAbsent(e.getValue(), openShard);
+                if (!shard.contains(e.getKey())) {
+                    throw ModelFormatException.in(indexFile, "weight_map puts tensor '" + e.getKey() + "' in "
+                            + e.getValue().getFileName() + ", which does not hold it");
                 }
-                String file = e.getValue().asText();
-                Checkpoint shard = byFile.get(file);
-                if (shard == null) {
-                    shard = openShard.apply(shardPath(indexFile, file));
-                    byFile.put(file, shard);
-                }
-                if (!shard.contains(tensor)) {
-                    throw ModelFormatException.in(indexFile, "weight_map puts tensor '" + tensor + "' in " + file
-                            + ", which does not hold it");
-                }
-                shardOf.put(tensor, shard);
+                shardOf.put(e.getKey(), shard);
             }
         } catch (RuntimeException | Error e) {
             byFile.values().forEach(Checkpoint::close);
@@ -71,6 +56,29 @@ final class ShardedCheckpoint implements Checkpoint {
         }
         return new ShardedCheckpoint(indexFile, Collections.unmodifiableMap(shardOf),
                 List.copyOf(byFile.values()));
+    }
+
+    /** The distinct shard files of {@code indexFile}, in weight_map order. */
+    static List<Path> shardFiles(Path indexFile) {
+        return List.copyOf(new LinkedHashSet<>(weightMap(indexFile).values()));
+    }
+
+    /** weight_map: tensor name to the path of an existing shard file inside the index's directory. */
+    private static Map<String, Path> weightMap(Path indexFile) {
+        JsonNode weightMap = JsonFiles.readObject(indexFile).get("weight_map");
+        if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
+            throw ModelFormatException.in(indexFile, "'weight_map' is missing or not a non-empty object of"
+                    + " tensor name -> shard file");
+        }
+        Map<String, Path> shards = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw ModelFormatException.in(indexFile, "weight_map entry '" + e.getKey() + "' is a "
+                        + e.getValue().getNodeType() + ", expected a shard file name");
+            }
+            shards.put(e.getKey(), shardPath(indexFile, e.getValue().asText()));
+        }
+        return shards;
     }
 
     /** The shard's path, if its name keeps it inside the model directory and the file is there. */
