@@ -205,10 +205,10 @@ def records(path):
 
 
 def write_zip(path, recs):
-    """Stored (uncompressed) records, as torch.save writes them."""
+    """Stored (uncompressed) records, as torch.save writes them; a fixed date keeps the files reproducible."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
         for name, data in recs:
-            z.writestr(name, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
 
 
 def pickle_zip(path, pkl, storages=()):

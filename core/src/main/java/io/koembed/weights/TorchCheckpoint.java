@@ -37,6 +37,9 @@ import java.util.zip.ZipFile;
  */
 final class TorchCheckpoint implements Checkpoint {
 
+    /** Largest data.pkl read: a state dict's pickle takes about 150 bytes per tensor. */
+    static final long MAX_PICKLE_BYTES = 100_000_000L;
+
     private final Path path;
     private final ZipFile zip;
     private final String prefix;
@@ -68,7 +71,7 @@ final class TorchCheckpoint implements Checkpoint {
         try {
             String prefix = archiveFolder(file, zip);
             boolean bigEndian = bigEndian(file, zip, prefix);
-            byte[] pickle = record(file, zip, prefix + "data.pkl", Safetensors.MAX_HEADER_BYTES);
+            byte[] pickle = record(file, zip, prefix + "data.pkl", MAX_PICKLE_BYTES);
             Map<String, TorchPickle.Tensor> views = TorchPickle.readStateDict(file, prefix + "data.pkl", pickle);
             Map<String, TensorInfo> infos = new LinkedHashMap<>();
             Map<String, TorchPickle.Storage> storages = new HashMap<>();

@@ -39,6 +39,12 @@ final class TorchPickle {
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, ...)}: a strided view of a storage, in elements. */
     record Tensor(Storage storage, long offset, long[] size, long[] stride) {}
 
+    /**
+     * Most values a pickle may push: a state dict pushes about 25 per tensor, so this allows 160,000 tensors while a
+     * hostile pickle cannot make millions of small objects out of single bytes.
+     */
+    static final int MAX_VALUES = 4_000_000;
+
     /** The Python storage types torch.save names, and the element type each holds. */
     private static final Map<String, DType> STORAGE_TYPES = Map.of(
             "FloatStorage", DType.F32, "HalfStorage", DType.F16, "BFloat16Storage", DType.BF16,
@@ -65,6 +71,7 @@ final class TorchPickle {
     private final ByteBuffer in;
     private final List<Object> stack = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    private int pushed;
     private int opStart;
     private Opcode op;
 
@@ -118,29 +125,29 @@ final class TorchPickle {
                 case STOP -> {
                     return pop();
                 }
-                case MARK -> stack.add(Marker.MARK);
-                case NONE -> stack.add(Marker.NONE);
-                case NEWTRUE -> stack.add(Boolean.TRUE);
-                case NEWFALSE -> stack.add(Boolean.FALSE);
-                case BININT -> stack.add((long) next(4).getInt());
-                case BININT1 -> stack.add((long) u8());
-                case BININT2 -> stack.add((long) (next(2).getShort() & 0xFFFF));
-                case LONG1 -> stack.add(long1());
-                case BINFLOAT -> stack.add(next(8).order(ByteOrder.BIG_ENDIAN).getDouble());
-                case BINUNICODE -> stack.add(utf8(next(4).getInt() & 0xFFFFFFFFL));
-                case SHORT_BINUNICODE -> stack.add(utf8(u8()));
-                case BINUNICODE8 -> stack.add(utf8(next(8).getLong()));
-                case EMPTY_TUPLE -> stack.add(new Tuple(List.of()));
-                case TUPLE -> stack.add(new Tuple(popToMark()));
+                case MARK -> push(Marker.MARK);
+                case NONE -> push(Marker.NONE);
+                case NEWTRUE -> push(Boolean.TRUE);
+                case NEWFALSE -> push(Boolean.FALSE);
+                case BININT -> push((long) next(4).getInt());
+                case BININT1 -> push((long) u8());
+                case BININT2 -> push((long) (next(2).getShort() & 0xFFFF));
+                case LONG1 -> push(long1());
+                case BINFLOAT -> push(next(8).order(ByteOrder.BIG_ENDIAN).getDouble());
+                case BINUNICODE -> push(utf8(next(4).getInt() & 0xFFFFFFFFL));
+                case SHORT_BINUNICODE -> push(utf8(u8()));
+                case BINUNICODE8 -> push(utf8(next(8).getLong()));
+                case EMPTY_TUPLE -> push(new Tuple(List.of()));
+                case TUPLE -> push(new Tuple(popToMark()));
                 case TUPLE1, TUPLE2, TUPLE3 -> {
                     int n = op == Opcode.TUPLE1 ? 1 : op == Opcode.TUPLE2 ? 2 : 3;
                     List<Object> items = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         items.addFirst(pop());
                     }
-                    stack.add(new Tuple(items));
+                    push(new Tuple(items));
                 }
-                case EMPTY_LIST -> stack.add(new ArrayList<>());
+                case EMPTY_LIST -> push(new ArrayList<>());
                 case APPEND -> {
                     Object v = pop();
                     list(peek()).add(v);
@@ -149,11 +156,11 @@ final class TorchPickle {
                     List<Object> items = popToMark();
                     list(peek()).addAll(items);
                 }
-                case EMPTY_DICT -> stack.add(new LinkedHashMap<>());
+                case EMPTY_DICT -> push(new LinkedHashMap<>());
                 case SETITEM -> {
                     Object v = pop();
                     Object k = pop();
-                    dict(peek()).put(k, v);
+                    dict(peek()).put(key(k), v);
                 }
                 case SETITEMS -> {
                     List<Object> items = popToMark();
@@ -162,28 +169,28 @@ final class TorchPickle {
                     }
                     Map<Object, Object> d = dict(peek());
                     for (int i = 0; i < items.size(); i += 2) {
-                        d.put(items.get(i), items.get(i + 1));
+                        d.put(key(items.get(i)), items.get(i + 1));
                     }
                 }
-                case BINPUT -> memo.put((long) u8(), peek());
-                case LONG_BINPUT -> memo.put(next(4).getInt() & 0xFFFFFFFFL, peek());
-                case MEMOIZE -> memo.put((long) memo.size(), peek());
-                case BINGET -> stack.add(memoGet(u8()));
-                case LONG_BINGET -> stack.add(memoGet(next(4).getInt() & 0xFFFFFFFFL));
-                case GLOBAL -> stack.add(global(line(), line()));
+                case BINPUT -> memo.put((long) u8(), value());
+                case LONG_BINPUT -> memo.put(next(4).getInt() & 0xFFFFFFFFL, value());
+                case MEMOIZE -> memo.put((long) memo.size(), value());
+                case BINGET -> push(memoGet(u8()));
+                case LONG_BINGET -> push(memoGet(next(4).getInt() & 0xFFFFFFFFL));
+                case GLOBAL -> push(global(line(), line()));
                 case STACK_GLOBAL -> {
                     Object name = pop();
                     Object module = pop();
                     if (!(module instanceof String m) || !(name instanceof String n)) {
                         throw fail("STACK_GLOBAL needs two strings, found " + describe(module) + " and " + describe(name));
                     }
-                    stack.add(global(m, n));
+                    push(global(m, n));
                 }
-                case BINPERSID -> stack.add(storage(pop()));
+                case BINPERSID -> push(storage(pop()));
                 case REDUCE -> {
                     Object args = pop();
                     Object callable = pop();
-                    stack.add(reduce(callable, args));
+                    push(reduce(callable, args));
                 }
                 case BUILD -> {
                     Object state = pop();
@@ -284,12 +291,37 @@ final class TorchPickle {
     // ------------------------------------------------------------------ stack, memo and bytes
 
     private Object pop() {
-        Object v = peek();
+        Object v = value();
         stack.removeLast();
+        return v;
+    }
+
+    private void push(Object v) {
+        if (++pushed > MAX_VALUES) {
+            throw fail("more than " + MAX_VALUES + " values: too large for a state dict");
+        }
+        stack.add(v);
+    }
+
+    /** The top of the stack, which must be a value (not a MARK). */
+    private Object value() {
+        Object v = peek();
         if (v == Marker.MARK) {
             throw fail("a MARK where a value belongs");
         }
         return v;
+    }
+
+    /**
+     * Dict keys must be hashable, as in Python: a list or dict as a key is refused (and could hold itself, which
+     * Java's hashCode would follow forever).
+     */
+    private Object key(Object k) {
+        if (k instanceof String || k instanceof Long || k instanceof Double || k instanceof Boolean
+                || k == Marker.NONE) {
+            return k;
+        }
+        throw fail("a dict key that is " + describe(k) + "; a state dict's keys are strings");
     }
 
     private Object peek() {

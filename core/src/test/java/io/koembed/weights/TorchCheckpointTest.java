@@ -163,6 +163,13 @@ class TorchCheckpointTest {
         Path build = zip("build.bin", pickle("]}b."));
         assertMessage(assertThrows(ModelFormatException.class, () -> TorchCheckpoint.open(build)), build,
                 "BUILD", "list", "refused");
+        // a list as a dict key (Python refuses it as unhashable); a list that holds itself is harmless data
+        Path listKey = zip("list-key.bin", pickle("}]K\u0001s."));
+        assertMessage(assertThrows(ModelFormatException.class, () -> TorchCheckpoint.open(listKey)), listKey,
+                "dict key that is a list");
+        Path selfList = zip("self-list.bin", pickle("]q\u0000h\u0000a."));
+        assertMessage(assertThrows(ModelFormatException.class, () -> TorchCheckpoint.open(selfList)), selfList,
+                "holds a list, not a state dict");
         Path noStop = zip("no-stop.bin", pickle("}"));
         assertMessage(assertThrows(ModelFormatException.class, () -> TorchCheckpoint.open(noStop)), noStop,
                 "without STOP");
