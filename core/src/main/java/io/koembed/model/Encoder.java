@@ -5,7 +5,7 @@ import io.koembed.tensor.Kernels;
 import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Encoding;
-import io.koembed.weights.Safetensors;
+import io.koembed.weights.Checkpoint;
 import io.koembed.weights.TensorInfo;
 
 import java.lang.foreign.Arena;
@@ -20,10 +20,12 @@ import java.util.List;
  * A BERT / RoBERTa / XLM-RoBERTa encoder ({@code XLMRobertaModel} and friends without the pooler): token ids in,
  * {@code last_hidden_state} out, in float32, as transformers computes it.
  *
- * <p>Weights: the Linear layers' matrices are packed once at load into off-heap {@link PackedMatrix} panels (in
- * float32 by default, or bfloat16 / int8 when asked), and their mapped pages released; the embedding tables are
- * read in place from the memory-mapped model.safetensors (F16 and BF16 tables are widened to F32 once at load).
- * Biases and LayerNorm parameters, tiny, are copied to float arrays.
+ * <p>Weights come from whichever file the model directory has ({@link Checkpoint#open}: model.safetensors, sharded
+ * safetensors, pytorch_model.bin or its shards). The Linear layers' matrices are packed once at load into off-heap
+ * {@link PackedMatrix} panels (float32 by default, or bfloat16 / int8 when asked), and the mapped pages they came
+ * from released; the embedding tables are read in place from memory-mapped safetensors (a pytorch_model.bin's
+ * storages are read once into off-heap memory; F16 and BF16 tables are widened to F32 once at load). Biases and
+ * LayerNorm parameters, tiny, are copied to float arrays.
  *
  * <p>Thread safety: {@link #forward} may be called from several threads at once; they share the kernels' pool.
  */
@@ -59,13 +61,13 @@ public final class Encoder implements AutoCloseable {
     }
 
     private final EncoderConfig config;
-    private final Safetensors file;
+    private final Checkpoint file;
     private final Arena arena; // F16/BF16 weights widened to F32
     private final Weights w;
     private final Kernels kernels;
     private final WeightPrecision precision;
 
-    private Encoder(EncoderConfig config, Safetensors file, Arena arena, Weights w, Kernels kernels,
+    private Encoder(EncoderConfig config, Checkpoint file, Arena arena, Weights w, Kernels kernels,
                     WeightPrecision precision) {
         this.config = config;
         this.file = file;
@@ -75,7 +77,7 @@ public final class Encoder implements AutoCloseable {
         this.precision = precision;
     }
 
-    /** Loads {@code modelDir/config.json} and {@code modelDir/model.safetensors} on the shared kernels. */
+    /** Loads {@code modelDir/config.json} and the model's weights on the shared kernels. */
     public static Encoder load(Path modelDir) {
         return load(modelDir, Kernels.shared());
     }
@@ -94,15 +96,7 @@ public final class Encoder implements AutoCloseable {
             throw ModelFormatException.in(modelDir, "model directory not found");
         }
         EncoderConfig config = EncoderConfig.load(modelDir.resolve("config.json"));
-        Path weightsFile = modelDir.resolve("model.safetensors");
-        if (!Files.isRegularFile(weightsFile)) {
-            String hint = Files.exists(modelDir.resolve("model.safetensors.index.json"))
-                    ? " (sharded checkpoints, model.safetensors.index.json, are not supported yet)"
-                    : Files.exists(modelDir.resolve("pytorch_model.bin"))
-                    ? " (only pytorch_model.bin is present; convert it to safetensors)" : "";
-            throw ModelFormatException.in(weightsFile, "file not found" + hint);
-        }
-        Safetensors st = Safetensors.open(weightsFile);
+        Checkpoint st = Checkpoint.open(modelDir);
         Arena arena = Arena.ofShared();
         try {
             Weights w = loadWeights(st, config, arena, kernels, precision);
@@ -114,7 +108,7 @@ public final class Encoder implements AutoCloseable {
         }
     }
 
-    private static Weights loadWeights(Safetensors st, EncoderConfig c, Arena arena, Kernels kernels,
+    private static Weights loadWeights(Checkpoint st, EncoderConfig c, Arena arena, Kernels kernels,
                                        WeightPrecision precision) {
         int n = c.numHiddenLayers(), h = c.hiddenSize(), in = c.intermediateSize();
         Loader l = new Loader(st, c, arena, kernels, precision);
@@ -152,7 +146,7 @@ public final class Encoder implements AutoCloseable {
     }
 
     /** Finds weights under their bare or prefixed names and checks their shapes against the config. */
-    private record Loader(Safetensors st, EncoderConfig c, Arena arena, Kernels kernels, WeightPrecision precision) {
+    private record Loader(Checkpoint st, EncoderConfig c, Arena arena, Kernels kernels, WeightPrecision precision) {
 
         /** An embedding table, read in place (F32) or widened once into the encoder's arena. */
         MemorySegment table(String name, long rows, long cols) {
@@ -238,12 +232,12 @@ public final class Encoder implements AutoCloseable {
         float[] row = new float[H];
         for (int t = 0; t < T; t++) {
             int o = t * H;
-            MemorySegment.copy(w.wordEmbeddings(), Safetensors.F32_LE, (long) b.ids()[t] * H * 4, x, o, H);
-            MemorySegment.copy(w.tokenTypeEmbeddings(), Safetensors.F32_LE, (long) b.typeIds()[t] * H * 4, row, 0, H);
+            MemorySegment.copy(w.wordEmbeddings(), Checkpoint.F32_LE, (long) b.ids()[t] * H * 4, x, o, H);
+            MemorySegment.copy(w.tokenTypeEmbeddings(), Checkpoint.F32_LE, (long) b.typeIds()[t] * H * 4, row, 0, H);
             for (int i = 0; i < H; i++) {
                 x[o + i] += row[i];
             }
-            MemorySegment.copy(w.positionEmbeddings(), Safetensors.F32_LE, (long) b.positions()[t] * H * 4, row, 0, H);
+            MemorySegment.copy(w.positionEmbeddings(), Checkpoint.F32_LE, (long) b.positions()[t] * H * 4, row, 0, H);
             for (int i = 0; i < H; i++) {
                 x[o + i] += row[i];
             }

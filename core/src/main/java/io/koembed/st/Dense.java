@@ -3,13 +3,13 @@ package io.koembed.st;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import io.koembed.weights.Safetensors;
-import java.nio.file.Files;
+import io.koembed.weights.Checkpoint;
 import java.nio.file.Path;
 
 /**
  * sentence-transformers' Dense module: {@code activation(W·x + b)}, with its config.json (in_features,
- * out_features, bias, activation_function) and weights {@code linear.weight} [out, in] and {@code linear.bias}.
+ * out_features, bias, activation_function) and weights {@code linear.weight} [out, in] and {@code linear.bias}
+ * (in model.safetensors, or pytorch_model.bin in older models).
  */
 record Dense(int in, int out, float[] weight, float[] bias, Activation activation) implements VectorModule {
 
@@ -51,11 +51,7 @@ record Dense(int in, int out, float[] weight, float[] bias, Activation activatio
         if (activation == null) {
             throw ModelFormatException.in(configFile, "activation_function '" + act + "' is not supported");
         }
-        Path weightsFile = dir.resolve("model.safetensors");
-        if (!Files.exists(weightsFile)) {
-            throw ModelFormatException.in(weightsFile, "file not found (the Dense module's weights)");
-        }
-        try (Safetensors st = Safetensors.open(weightsFile)) {
+        try (Checkpoint st = Checkpoint.open(dir)) {
             float[] w = readChecked(st, "linear.weight", out, in);
             float[] b = hasBias ? readChecked(st, "linear.bias", out) : new float[out];
             return new Dense(in, out, w, b, activation);
@@ -63,7 +59,7 @@ record Dense(int in, int out, float[] weight, float[] bias, Activation activatio
     }
 
     /** The tensor's values, after checking that its shape is what config.json promises. */
-    private static float[] readChecked(Safetensors st, String name, long... shape) {
+    private static float[] readChecked(Checkpoint st, String name, long... shape) {
         long[] actual = st.info(name).shape();
         if (!java.util.Arrays.equals(actual, shape)) {
             throw ModelFormatException.in(st.path(), "tensor '" + name + "' has shape "

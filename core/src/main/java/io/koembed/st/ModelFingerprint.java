@@ -3,6 +3,7 @@ package io.koembed.st;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
+import io.koembed.weights.Checkpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -25,9 +26,12 @@ import java.util.List;
  *   <li>{@code modules.json} and {@code config_sentence_transformers.json} at the top, and</li>
  *   <li>in each module's folder (the folders {@code modules.json} lists; just the top folder without it):
  *       {@code config.json}, {@code sentence_bert_config.json}, {@code tokenizer.json},
- *       {@code sentencepiece.bpe.model}, {@code tokenizer_config.json} whole, and of {@code model.safetensors} its
- *       size, its header (the tensor names, shapes and offsets) and 64 samples of 64 KiB spread evenly over the
- *       tensor data (all of it when that is at most 4 MiB).</li>
+ *       {@code sentencepiece.bpe.model}, {@code tokenizer_config.json} whole, and the weight files the model loads
+ *       ({@link Checkpoint#files}): of a {@code .safetensors} file its size, its header (the tensor names, shapes
+ *       and offsets) and 64 samples of 64 KiB spread evenly over the tensor data (all of it when that is at most
+ *       4 MiB); a shard index whole; a {@code pytorch_model.bin} (or shard) by its size and 64 such samples of the
+ *       whole file. A directory with model.safetensors fingerprints exactly as before pytorch_model.bin and shards
+ *       were read.</li>
  * </ul>
  * Each file enters with its relative path and size; absent files are skipped (their absence is part of the
  * identity). Sampling keeps this fast on a 1 GB model while still telling apart fine-tunes of the same
@@ -86,7 +90,18 @@ public final class ModelFingerprint {
                 for (String f : MODULE_FILES) {
                     whole(sha, dir, join(m, f));
                 }
-                safetensors(sha, dir, join(m, "model.safetensors"));
+                Path moduleDir = dir.resolve(m);
+                for (Path f : Checkpoint.files(moduleDir)) {
+                    String name = join(m, moduleDir.relativize(f).toString());
+                    String file = f.getFileName().toString();
+                    if (file.endsWith(".safetensors")) {
+                        safetensors(sha, dir, name);
+                    } else if (file.endsWith(".json")) {
+                        whole(sha, dir, name);
+                    } else {
+                        sampled(sha, dir, name);
+                    }
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot read the model files: " + e.getMessage(), e);
@@ -143,20 +158,32 @@ public final class ModelFingerprint {
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(ch, header, 8);
             sha.update(header.flip());
-            long dataStart = 8 + headerLength;
-            long dataLength = size - dataStart;
-            if (dataLength <= (long) SAMPLES * SAMPLE_BYTES) {
-                ByteBuffer all = ByteBuffer.allocate((int) dataLength);
-                readFully(ch, all, dataStart);
-                sha.update(all.flip());
-            } else {
-                ByteBuffer sample = ByteBuffer.allocate(SAMPLE_BYTES);
-                for (int s = 0; s < SAMPLES; s++) {
-                    long offset = dataStart + (dataLength - SAMPLE_BYTES) * s / (SAMPLES - 1);
-                    sample.clear();
-                    readFully(ch, sample, offset);
-                    sha.update(sample.flip());
-                }
+            samples(sha, ch, 8 + headerLength, size);
+        }
+    }
+
+    /** A file of another format (pytorch_model.bin): its size and samples of all its bytes. */
+    private static void sampled(MessageDigest sha, Path dir, String name) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(name), StandardOpenOption.READ)) {
+            entry(sha, name, ch.size());
+            samples(sha, ch, 0, ch.size());
+        }
+    }
+
+    /** Bytes {@code start..end}: all of them up to 4 MiB, else 64 samples of 64 KiB spread evenly. */
+    private static void samples(MessageDigest sha, FileChannel ch, long start, long end) throws IOException {
+        long length = end - start;
+        if (length <= (long) SAMPLES * SAMPLE_BYTES) {
+            ByteBuffer all = ByteBuffer.allocate((int) length);
+            readFully(ch, all, start);
+            sha.update(all.flip());
+        } else {
+            ByteBuffer sample = ByteBuffer.allocate(SAMPLE_BYTES);
+            for (int s = 0; s < SAMPLES; s++) {
+                long offset = start + (length - SAMPLE_BYTES) * s / (SAMPLES - 1);
+                sample.clear();
+                readFully(ch, sample, offset);
+                sha.update(sample.flip());
             }
         }
     }

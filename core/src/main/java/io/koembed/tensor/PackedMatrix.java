@@ -1,6 +1,6 @@
 package io.koembed.tensor;
 
-import io.koembed.weights.Safetensors;
+import io.koembed.weights.Checkpoint;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -66,7 +66,7 @@ public final class PackedMatrix {
             Arrays.fill(panel, 0f); // the last panel's padding rows
             for (int i = 0; i < panelWidth && q * panelWidth + i < rows; i++) {
                 int r = q * panelWidth + i;
-                MemorySegment.copy(w, Safetensors.F32_LE, 4L * r * cols, row, 0, cols);
+                MemorySegment.copy(w, Checkpoint.F32_LE, 4L * r * cols, row, 0, cols);
                 float scale = 1f;
                 if (scales != null) {
                     float max = 0f;
@@ -82,7 +82,7 @@ public final class PackedMatrix {
             }
             long base = q * panelElements;
             switch (precision) {
-                case FLOAT32 -> MemorySegment.copy(panel, 0, data, Safetensors.F32_LE, 4 * base, panel.length);
+                case FLOAT32 -> MemorySegment.copy(panel, 0, data, Checkpoint.F32_LE, 4 * base, panel.length);
                 case BFLOAT16 -> {
                     for (int e = 0; e < panel.length; e++) {
                         data.setAtIndex(I16_LE, base + e, toBfloat16(panel[e]));
@@ -166,7 +166,7 @@ public final class PackedMatrix {
         long base = (long) q * panelWidth * cols;
         int len = panelWidth * cols;
         switch (precision) {
-            case FLOAT32 -> MemorySegment.copy(data, Safetensors.F32_LE, 4 * base, dst, 0, len);
+            case FLOAT32 -> MemorySegment.copy(data, Checkpoint.F32_LE, 4 * base, dst, 0, len);
             case BFLOAT16 -> {
                 for (int i = 0; i < len; i++) {
                     dst[i] = Float.intBitsToFloat(data.getAtIndex(I16_LE, base + i) << 16);
@@ -200,7 +200,7 @@ public final class PackedMatrix {
     public float get(int row, int col) {
         long i = (long) (row / panelWidth) * panelWidth * cols + (long) col * panelWidth + row % panelWidth;
         return switch (precision) {
-            case FLOAT32 -> data.getAtIndex(Safetensors.F32_LE, i);
+            case FLOAT32 -> data.getAtIndex(Checkpoint.F32_LE, i);
             case BFLOAT16 -> Float.intBitsToFloat(data.getAtIndex(I16_LE, i) << 16);
             case INT8 -> data.get(ValueLayout.JAVA_BYTE, i) * scales[row];
         };

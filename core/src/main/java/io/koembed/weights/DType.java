@@ -1,9 +1,9 @@
 package io.koembed.weights;
 
 /**
- * The element types of the safetensors format. Every type the format defines is known here with its size, so that a
- * file holding, say, an {@code I64} {@code position_ids} buffer next to its F32 weights still validates and opens;
- * only {@link #isFloat() F32, F16 and BF16} can be read as floats.
+ * The element types of the safetensors format (PyTorch storages map onto them too). Every type the format defines is
+ * known here with its size, so that a file holding, say, an {@code I64} {@code position_ids} buffer next to its F32
+ * weights still validates and opens; only {@link #isFloat() F32, F16 and BF16} can be read as floats.
  */
 public enum DType {
     BOOL(1), U8(1), I8(1), F8_E5M2(1), F8_E4M3(1),
@@ -22,7 +22,7 @@ public enum DType {
         return bytes;
     }
 
-    /** Whether {@link Safetensors#readFloats} can convert this type (F32, F16, BF16). */
+    /** Whether {@link Checkpoint#readFloats} can convert this type (F32, F16, BF16). */
     public boolean isFloat() {
         return this == F32 || this == F16 || this == BF16;
     }

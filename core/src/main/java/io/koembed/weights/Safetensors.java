@@ -44,19 +44,15 @@ import java.util.Set;
  * F16 or BF16 fails then, naming the tensor and its type. A dtype string the format does not define fails at open,
  * because its byte length cannot be checked.
  *
+ * <p>As a {@link Checkpoint}, F32 tensors are read in place: {@link #floats} returns the mapped bytes themselves.
+ *
  * <p>Thread safety: after open, all reads are safe from any thread. {@link #close} unmaps the file; segments handed
  * out before become inaccessible.
  */
-public final class Safetensors implements AutoCloseable {
+public final class Safetensors implements Checkpoint {
 
     /** Largest header accepted, as in the reference implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
-
-    /** Little-endian F32, the layout of F32 tensor data (unaligned: offsets are only guaranteed byte-aligned). */
-    public static final ValueLayout.OfFloat F32_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The shared mapper, stricter for the header: no duplicate keys, no NaN/Infinity, nothing after the object. */
     private static final ObjectReader HEADER_JSON = JsonFiles.mapper().reader()
@@ -234,15 +230,18 @@ public final class Safetensors implements AutoCloseable {
     }
 
     /** The file this was opened from. */
+    @Override
     public Path path() {
         return path;
     }
 
     /** Tensor names in header order ({@code __metadata__} excluded). */
+    @Override
     public Set<String> names() {
         return tensors.keySet();
     }
 
+    @Override
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
@@ -253,6 +252,7 @@ public final class Safetensors implements AutoCloseable {
     }
 
     /** The header entry of {@code name}; ModelFormatException naming the file and tensor if there is none. */
+    @Override
     public TensorInfo info(String name) {
         TensorInfo t = tensors.get(name);
         if (t == null) {
@@ -262,67 +262,10 @@ public final class Safetensors implements AutoCloseable {
     }
 
     /** The raw bytes of {@code name}: a read-only slice of the mapping, valid until {@link #close}. */
+    @Override
     public MemorySegment bytes(String name) {
         TensorInfo t = info(name);
         return data.asSlice(t.begin(), t.byteSize()).asReadOnly();
-    }
-
-    /** The elements of {@code name} converted to float (F32 copied, F16 and BF16 widened exactly). */
-    public float[] readFloats(String name) {
-        TensorInfo t = requireFloat(name);
-        long n = t.elements();
-        if (n > Integer.MAX_VALUE - 8) {
-            throw ModelFormatException.in(path, "tensor '" + name + "' has " + n + " elements, too many for a"
-                    + " Java array; use floats(name, arena)");
-        }
-        float[] out = new float[(int) n];
-        MemorySegment src = data.asSlice(t.begin(), t.byteSize());
-        switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(src, F32_LE, 0, out, 0, out.length);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.float16ToFloat(src.getAtIndex(I16_LE, i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.intBitsToFloat(src.getAtIndex(I16_LE, i) << 16);
-                }
-            }
-            default -> throw new AssertionError(t.dtype());
-        }
-        return out;
-    }
-
-    /**
-     * The elements of {@code name} as a little-endian F32 segment ({@link #F32_LE}): for an F32 tensor the mapped
-     * bytes themselves (zero copy), for F16 and BF16 a converted copy allocated from {@code arena} (64-byte
-     * aligned). This is how the encoder reads its weight matrices.
-     */
-    public MemorySegment floats(String name, Arena arena) {
-        TensorInfo t = requireFloat(name);
-        MemorySegment src = data.asSlice(t.begin(), t.byteSize());
-        if (t.dtype() == DType.F32) {
-            return src.asReadOnly();
-        }
-        long n = t.elements();
-        MemorySegment dst = arena.allocate(n * Float.BYTES, 64);
-        boolean half = t.dtype() == DType.F16;
-        for (long i = 0; i < n; i++) {
-            short bits = src.getAtIndex(I16_LE, i);
-            float f = half ? Float.float16ToFloat(bits) : Float.intBitsToFloat(bits << 16);
-            dst.setAtIndex(F32_LE, i, f);
-        }
-        return dst;
-    }
-
-    private TensorInfo requireFloat(String name) {
-        TensorInfo t = info(name);
-        if (!t.dtype().isFloat()) {
-            throw ModelFormatException.in(path, "tensor '" + name + "' has dtype " + t.dtype()
-                    + "; only F32, F16 and BF16 can be read as floats");
-        }
-        return t;
     }
 
     /** Unmaps the file. Idempotent. */

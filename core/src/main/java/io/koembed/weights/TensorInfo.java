@@ -3,13 +3,15 @@ package io.koembed.weights;
 import java.util.Arrays;
 
 /**
- * One entry of a safetensors header.
+ * A tensor of a {@link Checkpoint}: one entry of a safetensors header, or one tensor of a pytorch_model.bin.
  *
  * @param name  the tensor name as stored
  * @param dtype element type
  * @param shape dimensions, outermost first (row-major); empty for a scalar
- * @param begin byte offset of the first element, relative to the start of the data region
- * @param end   byte offset one past the last element, relative to the start of the data region
+ * @param begin byte offset of the first element: in a safetensors file relative to the start of the data region,
+ *              in a pytorch_model.bin relative to the start of the tensor's storage (its storage offset)
+ * @param end   {@code begin} plus the tensor's size in bytes (for a strided PyTorch view, where its elements would
+ *              end were it contiguous)
  */
 public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
 

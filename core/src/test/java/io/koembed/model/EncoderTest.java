@@ -330,9 +330,11 @@ class EncoderTest {
 
         Path noWeights = Files.createDirectories(dir.resolve("noweights"));
         Files.copy(MODEL.resolve("config.json"), noWeights.resolve("config.json"));
+        assertMessage(assertThrows(ModelFormatException.class, () -> Encoder.load(noWeights)),
+                noWeights.toString(), "no model weights found", "model.safetensors", "pytorch_model.bin");
         Files.writeString(noWeights.resolve("pytorch_model.bin"), "");
         assertMessage(assertThrows(ModelFormatException.class, () -> Encoder.load(noWeights)),
-                noWeights.resolve("model.safetensors").toString(), "not found", "pytorch_model.bin");
+                noWeights.resolve("pytorch_model.bin").toString(), "not a torch.save zip archive");
 
         Path missing = copyModel("missing", DType.F32, n -> n,
                 n -> !n.equals("encoder.layer.1.output.dense.bias"), v -> v);

@@ -69,6 +69,23 @@ class ModelFingerprintTest {
     }
 
     @Test
+    void pytorchModelBinAndShardsAreFingerprintedToo() throws IOException {
+        Path torch = io.koembed.Fixtures.testdata().resolve("torch");
+        for (String[] weights : new String[][]{{"tiny-xlmr-ko", "pytorch_model.bin"},
+                {"tiny-xlmr-ko-sharded", "model-00003-of-00003.safetensors"}}) {
+            Path copy = tmp.resolve(weights[0]);
+            copyTree(MODEL, copy);
+            Files.delete(copy.resolve("model.safetensors"));
+            copyTree(torch.resolve(weights[0]), copy);
+            String before = ModelFingerprint.of(copy);
+            assertNotEquals(ModelFingerprint.of(MODEL), before, weights[0]);
+            Path file = copy.resolve(weights[1]);
+            flipByte(file, Files.size(file) / 2);
+            assertNotEquals(before, ModelFingerprint.of(copy), "a changed weight in " + weights[1]);
+        }
+    }
+
+    @Test
     void largeSafetensorsAreSampled() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("big"));
         byte[] header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2621440],\"data_offsets\":[0,10485760]}}"

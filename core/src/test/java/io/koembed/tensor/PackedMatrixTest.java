@@ -1,6 +1,6 @@
 package io.koembed.tensor;
 
-import io.koembed.weights.Safetensors;
+import io.koembed.weights.Checkpoint;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -15,7 +15,7 @@ class PackedMatrixTest {
     private static MemorySegment stored(Arena arena, float[] values) {
         MemorySegment s = arena.allocate(4L * values.length);
         for (int i = 0; i < values.length; i++) {
-            s.setAtIndex(Safetensors.F32_LE, i, values[i]);
+            s.setAtIndex(Checkpoint.F32_LE, i, values[i]);
         }
         return s;
     }

@@ -1,6 +1,6 @@
 package io.koembed.tensor;
 
-import io.koembed.weights.Safetensors;
+import io.koembed.weights.Checkpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -42,7 +42,7 @@ class TensorOpsTest {
         // an odd byte offset, as safetensors may give us: the kernels must not assume alignment
         MemorySegment s = arena.allocate(4L * values.length + extraBytes + 4, 64).asSlice(extraBytes);
         for (int i = 0; i < values.length; i++) {
-            s.setAtIndex(Safetensors.F32_LE, i, values[i]);
+            s.setAtIndex(Checkpoint.F32_LE, i, values[i]);
         }
         return s;
     }

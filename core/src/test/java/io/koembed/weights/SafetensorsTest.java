@@ -37,7 +37,7 @@ class SafetensorsTest {
             float[] v = st.readFloats("embeddings.word_embeddings.weight");
             assertEquals(8002 * 64, v.length);
             MemorySegment raw = st.bytes("embeddings.word_embeddings.weight");
-            assertEquals(v[12345], raw.get(Safetensors.F32_LE, 12345L * 4));
+            assertEquals(v[12345], raw.get(Checkpoint.F32_LE, 12345L * 4));
         }
     }
 
@@ -62,7 +62,7 @@ class SafetensorsTest {
             assertEquals(st.bytes("a").address(), a.address(), "F32 must be the mapped bytes themselves");
             MemorySegment hs = st.floats("h", arena);
             for (int i = 0; i < vals.length; i++) {
-                assertEquals(h[i], hs.getAtIndex(Safetensors.F32_LE, i));
+                assertEquals(h[i], hs.getAtIndex(Checkpoint.F32_LE, i));
             }
         }
     }
@@ -204,7 +204,7 @@ class SafetensorsTest {
         MemorySegment seg = st.bytes("w");
         st.close();
         st.close();
-        assertThrows(IllegalStateException.class, () -> seg.get(Safetensors.F32_LE, 0));
+        assertThrows(IllegalStateException.class, () -> seg.get(Checkpoint.F32_LE, 0));
     }
 
     // ------------------------------------------------------------------ helpers
