@@ -8,7 +8,7 @@ import java.util.Arrays;
  * JDK's: a character assigned since then (U+08E2, U+0890, U+110CD, U+13430.., ...) is no control character to
  * Rust, and one whose category changed (U+166D, now So) still counts as punctuation. So the three classes that
  * decide ids are kept here as the crate has them, as sorted inclusive ranges {@code [first, last, first, last,
- * ...]}; {@code BertCharactersAgainstRustTest} checks every code point against the Rust library.
+ * ...]}; {@code BertCharactersAgainstRustTest} checks every assigned code point against the Rust library.
  */
 final class BertCharacters {
     private BertCharacters() {}
