@@ -54,17 +54,7 @@ class SentenceTransformerParityTest {
         Path dir = Fixtures.model(fixture);
         copy = null;
         if (tokenizerFile.equals("vocab.txt")) {
-            copy = Files.createTempDirectory("koembed-" + fixture);
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.toList()) {
-                    Path target = copy.resolve(dir.relativize(f).toString());
-                    if (Files.isDirectory(f)) {
-                        Files.createDirectories(target);
-                    } else if (!f.getFileName().toString().equals("tokenizer.json")) {
-                        Files.copy(f, target);
-                    }
-                }
-            }
+            copy = Fixtures.copyModel(fixture, Files.createTempDirectory("koembed-" + fixture), "tokenizer.json");
             dir = copy;
         }
         model = SentenceTransformer.load(dir);
