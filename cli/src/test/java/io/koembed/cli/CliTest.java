@@ -64,15 +64,8 @@ class CliTest {
         return items;
     }
 
-    @Test
-    void encodeTxtMatchesSentenceTransformersInInputOrder() throws IOException {
-        List<JsonNode> items = expectedItems("embeddings.json", 25);
-        Path input = tmp.resolve("in.txt");
-        Files.write(input, items.stream().map(i -> i.get("text").asText()).toList(), StandardCharsets.UTF_8);
-
-        Result r = run("encode", "--model", MODEL.toString(), "--input", input.toString(), "--batch-size", "4");
-        assertEquals(0, r.code, r.err);
-        List<JsonNode> out = lines(r.out);
+    /** The encode command's lines against the expected items' embeddings, in order, within 1e-4. */
+    static void assertEmbeddingsMatch(List<JsonNode> items, List<JsonNode> out) {
         assertEquals(items.size(), out.size());
         for (int i = 0; i < items.size(); i++) {
             JsonNode ref = items.get(i).get("embedding");
@@ -82,6 +75,17 @@ class CliTest {
                 assertEquals(ref.get(d).asDouble(), ours.get(d).asDouble(), 1e-4, "line " + i + " dim " + d);
             }
         }
+    }
+
+    @Test
+    void encodeTxtMatchesSentenceTransformersInInputOrder() throws IOException {
+        List<JsonNode> items = expectedItems("embeddings.json", 25);
+        Path input = tmp.resolve("in.txt");
+        Files.write(input, items.stream().map(i -> i.get("text").asText()).toList(), StandardCharsets.UTF_8);
+
+        Result r = run("encode", "--model", MODEL.toString(), "--input", input.toString(), "--batch-size", "4");
+        assertEquals(0, r.code, r.err);
+        assertEmbeddingsMatch(items, lines(r.out));
     }
 
     @Test
@@ -108,14 +112,19 @@ class CliTest {
 
     @Test
     void tokenizeGivesTheIdsTheModelSees() throws IOException {
-        List<JsonNode> items = expectedItems("tokenization.json", 400);
+        assertTokenizeGivesTheIdsTheModelSees(MODEL, EXPECTED);
+    }
+
+    /** {@code tokenize} over a fixture's tokenization.json texts (as JSONL) gives sentence-transformers' ids. */
+    private void assertTokenizeGivesTheIdsTheModelSees(Path model, Path expected) throws IOException {
+        List<JsonNode> items = expectedItems(expected, "tokenization.json", 400);
         Path input = tmp.resolve("in.jsonl");
         List<String> lines = new ArrayList<>();
         for (JsonNode i : items) {
             lines.add(JSON.writeValueAsString(i.get("text").asText()));
         }
         Files.write(input, lines, StandardCharsets.UTF_8);
-        Result r = run("tokenize", "--model", MODEL.toString(), "--input", input.toString());
+        Result r = run("tokenize", "--model", model.toString(), "--input", input.toString());
         assertEquals(0, r.code, r.err);
         List<JsonNode> out = lines(r.out);
         assertEquals(items.size(), out.size());
@@ -129,37 +138,14 @@ class CliTest {
         // tiny-bert-ko: BertModel with a WordPiece vocabulary, as snunlp/KR-SBERT
         Path bert = TESTDATA.resolve("fixtures/tiny-bert-ko");
         Path expected = TESTDATA.resolve("fixtures/tiny-bert-ko-expected");
-        List<JsonNode> tokenItems = expectedItems(expected, "tokenization.json", 400);
-        Path jsonl = tmp.resolve("bert.jsonl");
-        List<String> lines = new ArrayList<>();
-        for (JsonNode i : tokenItems) {
-            lines.add(JSON.writeValueAsString(i.get("text").asText()));
-        }
-        Files.write(jsonl, lines, StandardCharsets.UTF_8);
-        Result tokens = run("tokenize", "--model", bert.toString(), "--input", jsonl.toString());
-        assertEquals(0, tokens.code, tokens.err);
-        List<JsonNode> ids = lines(tokens.out);
-        assertEquals(tokenItems.size(), ids.size());
-        for (int i = 0; i < tokenItems.size(); i++) {
-            assertEquals(tokenItems.get(i).get("st_input_ids"), ids.get(i).get("ids"),
-                    tokenItems.get(i).get("id").asText());
-        }
+        assertTokenizeGivesTheIdsTheModelSees(bert, expected);
 
         List<JsonNode> items = expectedItems(expected, "embeddings.json", 20);
         Path txt = tmp.resolve("bert.txt");
         Files.write(txt, items.stream().map(i -> i.get("text").asText()).toList(), StandardCharsets.UTF_8);
         Result r = run("encode", "--model", bert.toString(), "--input", txt.toString(), "--batch-size", "8");
         assertEquals(0, r.code, r.err);
-        List<JsonNode> out = lines(r.out);
-        assertEquals(items.size(), out.size());
-        for (int i = 0; i < items.size(); i++) {
-            JsonNode ref = items.get(i).get("embedding");
-            JsonNode ours = out.get(i).get("embedding");
-            assertEquals(ref.size(), ours.size());
-            for (int d = 0; d < ref.size(); d++) {
-                assertEquals(ref.get(d).asDouble(), ours.get(d).asDouble(), 1e-4, "line " + i + " dim " + d);
-            }
-        }
+        assertEmbeddingsMatch(items, lines(r.out));
     }
 
     @Test

@@ -21,7 +21,8 @@ class TokenizerUnitTest {
         xlmr = Tokenizer.fromTokenizerJson(Fixtures.model("tiny-xlmr-ko").resolve("tokenizer.json"));
     }
 
-    private static int[] modelIds(Unigram model, String text) {
+    /** The ids a model alone gives one pre-tokenized word. */
+    static int[] modelIds(TokenizerModel model, String text) {
         IntList out = new IntList();
         model.encode(text, out);
         return out.toArray();

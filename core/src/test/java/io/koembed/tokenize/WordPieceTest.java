@@ -21,28 +21,22 @@ class WordPieceTest {
     private static final Map<String, Integer> VOCAB = Map.of("[UNK]", 0, "un", 1, "##aff", 2, "##able", 3,
             "a", 4, "##a", 5, "가", 6, "##나", 7);
 
-    private static int[] ids(WordPiece model, String word) {
-        IntList out = new IntList();
-        model.encode(word, out);
-        return out.toArray();
-    }
-
     @Test
     void greedyLongestMatchWithContinuationPieces() {
         WordPiece model = new WordPiece(VOCAB, "[UNK]", "##", 100);
-        assertArrayEquals(new int[] {1, 2, 3}, ids(model, "unaffable"));
-        assertArrayEquals(new int[] {6, 7, 7}, ids(model, "가나나"));
+        assertArrayEquals(new int[] {1, 2, 3}, TokenizerUnitTest.modelIds(model, "unaffable"));
+        assertArrayEquals(new int[] {6, 7, 7}, TokenizerUnitTest.modelIds(model, "가나나"));
         // one position without a match makes the whole word unknown, not just that piece
-        assertArrayEquals(new int[] {0}, ids(model, "unaffablex"));
-        assertArrayEquals(new int[] {0}, ids(model, "aff"));
+        assertArrayEquals(new int[] {0}, TokenizerUnitTest.modelIds(model, "unaffablex"));
+        assertArrayEquals(new int[] {0}, TokenizerUnitTest.modelIds(model, "aff"));
     }
 
     @Test
     void theWordLimitCountsCodePointsNotUtf16Units() {
         WordPiece model = new WordPiece(Map.of("[UNK]", 0, "\uD83D\uDE00", 1, "##\uD83D\uDE00", 2), "[UNK]", "##", 3);
         // three emoji are six UTF-16 units but three code points: within a limit of 3
-        assertArrayEquals(new int[] {1, 2, 2}, ids(model, "\uD83D\uDE00".repeat(3)));
-        assertArrayEquals(new int[] {0}, ids(model, "\uD83D\uDE00".repeat(4)));
+        assertArrayEquals(new int[] {1, 2, 2}, TokenizerUnitTest.modelIds(model, "\uD83D\uDE00".repeat(3)));
+        assertArrayEquals(new int[] {0}, TokenizerUnitTest.modelIds(model, "\uD83D\uDE00".repeat(4)));
     }
 
     @Test
