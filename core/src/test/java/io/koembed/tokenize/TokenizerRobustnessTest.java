@@ -100,8 +100,8 @@ class TokenizerRobustnessTest {
 
     @Test
     void unsupportedComponentsAreRefusedByName() {
-        refused("normalizer", "BertNormalizer",
-                root -> root.set("normalizer", Reference.parse("{\"type\":\"BertNormalizer\"}")));
+        refused("normalizer", "Prepend",
+                root -> root.set("normalizer", Reference.parse("{\"type\":\"Prepend\",\"prepend\":\"x\"}")));
         refused("nested normalizer", "StripAccents", root -> root.set("normalizer", Reference.parse(
                 "{\"type\":\"Sequence\",\"normalizers\":[{\"type\":\"NFD\"},{\"type\":\"StripAccents\"}]}")));
         refused("pre-tokenizer", "ByteLevel",
