@@ -49,8 +49,12 @@ class CliTest {
 
     /** The first n items of an expected-output file, with texts free of line breaks (so a .txt can hold them). */
     static List<JsonNode> expectedItems(String file, int n) throws IOException {
+        return expectedItems(EXPECTED, file, n);
+    }
+
+    static List<JsonNode> expectedItems(Path expected, String file, int n) throws IOException {
         List<JsonNode> items = new ArrayList<>();
-        for (JsonNode item : JSON.readTree(EXPECTED.resolve(file).toFile()).get("items")) {
+        for (JsonNode item : JSON.readTree(expected.resolve(file).toFile()).get("items")) {
             String t = item.get("text").asText();
             if (items.size() < n && !t.contains("\n") && !t.contains("\r") && !t.contains("\u0085")
                     && !t.contains("\u2028") && !t.contains("\u2029")) {
@@ -58,6 +62,19 @@ class CliTest {
             }
         }
         return items;
+    }
+
+    /** The encode command's lines against the expected items' embeddings, in order, within 1e-4. */
+    static void assertEmbeddingsMatch(List<JsonNode> items, List<JsonNode> out) {
+        assertEquals(items.size(), out.size());
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode ref = items.get(i).get("embedding");
+            JsonNode ours = out.get(i).get("embedding");
+            assertEquals(ref.size(), ours.size());
+            for (int d = 0; d < ref.size(); d++) {
+                assertEquals(ref.get(d).asDouble(), ours.get(d).asDouble(), 1e-4, "line " + i + " dim " + d);
+            }
+        }
     }
 
     @Test
@@ -68,16 +85,7 @@ class CliTest {
 
         Result r = run("encode", "--model", MODEL.toString(), "--input", input.toString(), "--batch-size", "4");
         assertEquals(0, r.code, r.err);
-        List<JsonNode> out = lines(r.out);
-        assertEquals(items.size(), out.size());
-        for (int i = 0; i < items.size(); i++) {
-            JsonNode ref = items.get(i).get("embedding");
-            JsonNode ours = out.get(i).get("embedding");
-            assertEquals(ref.size(), ours.size());
-            for (int d = 0; d < ref.size(); d++) {
-                assertEquals(ref.get(d).asDouble(), ours.get(d).asDouble(), 1e-4, "line " + i + " dim " + d);
-            }
-        }
+        assertEmbeddingsMatch(items, lines(r.out));
     }
 
     @Test
@@ -104,20 +112,40 @@ class CliTest {
 
     @Test
     void tokenizeGivesTheIdsTheModelSees() throws IOException {
-        List<JsonNode> items = expectedItems("tokenization.json", 400);
+        assertTokenizeGivesTheIdsTheModelSees(MODEL, EXPECTED);
+    }
+
+    /** {@code tokenize} over a fixture's tokenization.json texts (as JSONL) gives sentence-transformers' ids. */
+    private void assertTokenizeGivesTheIdsTheModelSees(Path model, Path expected) throws IOException {
+        List<JsonNode> items = expectedItems(expected, "tokenization.json", 400);
         Path input = tmp.resolve("in.jsonl");
         List<String> lines = new ArrayList<>();
         for (JsonNode i : items) {
             lines.add(JSON.writeValueAsString(i.get("text").asText()));
         }
         Files.write(input, lines, StandardCharsets.UTF_8);
-        Result r = run("tokenize", "--model", MODEL.toString(), "--input", input.toString());
+        Result r = run("tokenize", "--model", model.toString(), "--input", input.toString());
         assertEquals(0, r.code, r.err);
         List<JsonNode> out = lines(r.out);
         assertEquals(items.size(), out.size());
         for (int i = 0; i < items.size(); i++) {
             assertEquals(items.get(i).get("st_input_ids"), out.get(i).get("ids"), items.get(i).get("id").asText());
         }
+    }
+
+    @Test
+    void bertModelTokenizesAndEncodesAsSentenceTransformers() throws IOException {
+        // tiny-bert-ko: BertModel with a WordPiece vocabulary, as snunlp/KR-SBERT
+        Path bert = TESTDATA.resolve("fixtures/tiny-bert-ko");
+        Path expected = TESTDATA.resolve("fixtures/tiny-bert-ko-expected");
+        assertTokenizeGivesTheIdsTheModelSees(bert, expected);
+
+        List<JsonNode> items = expectedItems(expected, "embeddings.json", 20);
+        Path txt = tmp.resolve("bert.txt");
+        Files.write(txt, items.stream().map(i -> i.get("text").asText()).toList(), StandardCharsets.UTF_8);
+        Result r = run("encode", "--model", bert.toString(), "--input", txt.toString(), "--batch-size", "8");
+        assertEquals(0, r.code, r.err);
+        assertEmbeddingsMatch(items, lines(r.out));
     }
 
     @Test

@@ -42,7 +42,7 @@ final class AddedVocabulary {
      * @param model      the model, whose pieces give existing ids
      * @param normalizer the tokenizer's normalizer (for {@code normalized=true} contents), or null
      */
-    AddedVocabulary(List<AddedToken> tokens, Unigram model, Normalizer normalizer) {
+    AddedVocabulary(List<AddedToken> tokens, TokenizerModel model, Normalizer normalizer) {
         List<AddedToken> specialTokens = new ArrayList<>();
         Set<String> specialContents = new HashSet<>();
         List<AddedToken> classicTokens = new ArrayList<>();
@@ -94,7 +94,7 @@ final class AddedVocabulary {
                 normIds.stream().mapToInt(Integer::intValue).toArray(), true);
     }
 
-    private OptionalInt tokenToId(String content, Unigram model) {
+    private OptionalInt tokenToId(String content, TokenizerModel model) {
         Integer id = tokenToId.get(content);
         return id != null ? OptionalInt.of(id) : model.id(content);
     }

@@ -36,6 +36,11 @@ final class IntList {
         return size;
     }
 
+    /** Drops everything from index {@code size} on. */
+    void truncate(int size) {
+        this.size = Math.min(this.size, size);
+    }
+
     int[] toArray() {
         return Arrays.copyOf(data, size);
     }

@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import io.koembed.ModelFormatException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,7 +12,7 @@ import java.util.Set;
 
 /**
  * Text to token ids, exactly as the Rust Hugging Face {@code tokenizers} library (0.21) computes them for a
- * SentencePiece Unigram model (XLM-RoBERTa and kin).
+ * SentencePiece Unigram model (XLM-RoBERTa and kin) or a WordPiece vocabulary (BERT, KLUE RoBERTa).
  *
  * <p>The pipeline, per input sequence:
  * <ol>
@@ -20,8 +22,8 @@ import java.util.Set;
  *       the raw text ({@link AddedVocabulary}).</li>
  *   <li>Each remaining section is normalized ({@link Normalizer}), then cut on the {@code normalized=true} added
  *       tokens; empty sections disappear.</li>
- *   <li>Each remaining section is pre-tokenized ({@link PreTokenizer}, e.g. Metaspace) into pieces, and each piece
- *       segmented by the model ({@link Unigram}).</li>
+ *   <li>Each remaining section is pre-tokenized ({@link PreTokenizer}, e.g. Metaspace or BertPreTokenizer) into
+ *       pieces, and each piece segmented by the model ({@link Unigram} or {@link WordPiece}).</li>
  * </ol>
  * Then, for the whole input: optional truncation (longest first, room kept for the special tokens), and the
  * {@link PostProcessor} adds the special tokens and type ids.
@@ -30,7 +32,7 @@ import java.util.Set;
  * tokenizer.json are ignored, as transformers and sentence-transformers override them on every call.
  *
  * <p>{@link Encoding#tokens()} holds the vocabulary piece of each id (so an unknown character shows as
- * {@code <unk>}, and {@code <mask>} without the white space its {@code lstrip} swallowed), which is what
+ * {@code <unk>} or {@code [UNK]}, and {@code <mask>} without the white space its {@code lstrip} swallowed), which is what
  * {@code convert_ids_to_tokens} shows; the Rust library's own token strings are the matched text instead.
  *
  * <p>Immutable and thread safe.
@@ -38,7 +40,7 @@ import java.util.Set;
 public final class Tokenizer {
     private final Normalizer normalizer;       // may be null
     private final PreTokenizer preTokenizer;   // may be null
-    private final Unigram model;
+    private final TokenizerModel model;
     private final AddedVocabulary addedVocabulary;
     private final PostProcessor postProcessor;
     private final int padId;
@@ -50,12 +52,12 @@ public final class Tokenizer {
      *
      * @param normalizer    the normalizer, or null for none
      * @param preTokenizer  the pre-tokenizer, or null to hand each section to the model whole
-     * @param model         the Unigram model
+     * @param model         the model ({@link Unigram} or {@link WordPiece})
      * @param addedTokens   the added tokens in registration order (tokenizer.json's {@code added_tokens} order)
      * @param postProcessor the post-processor, or null for none (sequence A gets type id 0, B type id 1)
      * @param padToken      the content of the pad token, or null when there is none
      */
-    public Tokenizer(Normalizer normalizer, PreTokenizer preTokenizer, Unigram model, List<AddedToken> addedTokens,
+    public Tokenizer(Normalizer normalizer, PreTokenizer preTokenizer, TokenizerModel model, List<AddedToken> addedTokens,
                      PostProcessor postProcessor, String padToken) {
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
@@ -74,9 +76,12 @@ public final class Tokenizer {
     }
 
     /**
-     * Reads a {@code tokenizer.json}. The pad token comes from {@code special_tokens_map.json} or
-     * {@code tokenizer_config.json} next to it when either exists (transformers' source of truth); only when
-     * neither file exists, from the file's {@code padding} block or an added token {@code <pad>}.
+     * Reads a {@code tokenizer.json} as transformers' AutoTokenizer would use it with the files next to it (see
+     * {@link TokenizerConfig}): the pad token comes from {@code special_tokens_map.json} or
+     * {@code tokenizer_config.json} when either exists (only when neither does, from the file's {@code padding}
+     * block or an added token {@code <pad>}), and for a {@code BertTokenizer} the config's {@code do_lower_case},
+     * {@code strip_accents} and {@code tokenize_chinese_chars} replace those of its {@code BertNormalizer}, as
+     * {@code BertTokenizerFast} does. A tokenizer.json alone in its folder is read as it is.
      *
      * @throws io.koembed.ModelFormatException when a file is missing, unreadable, not JSON, or uses a component
      *                                         KoEmbed does not implement (named in the message)
@@ -94,20 +99,42 @@ public final class Tokenizer {
     }
 
     /**
-     * The tokenizer of a model directory: {@code tokenizer.json} when present (what transformers' fast
-     * tokenizers use), else {@code sentencepiece.bpe.model}.
+     * Builds the tokenizer {@code BertTokenizerFast} makes from a {@code vocab.txt} and the
+     * {@code tokenizer_config.json} / {@code special_tokens_map.json} next to it; see {@link BertVocabTokenizer}.
+     */
+    public static Tokenizer fromBertVocab(Path vocabTxt) {
+        return BertVocabTokenizer.load(vocabTxt, TokenizerConfig.read(vocabTxt.toAbsolutePath().getParent()));
+    }
+
+    /**
+     * The tokenizer of a model directory, as AutoTokenizer picks it: {@code tokenizer.json} when present (what
+     * transformers' fast tokenizers use); otherwise, by the tokenizer class that tokenizer_config.json or
+     * config.json names ({@code tokenizer_class}, else the model type's default), {@code vocab.txt} for
+     * {@code BertTokenizer} (also under a RoBERTa model, as KLUE's) or {@code sentencepiece.bpe.model} for
+     * XLM-R.
      */
     public static Tokenizer load(Path modelDirectory) {
         Path json = modelDirectory.resolve("tokenizer.json");
-        if (java.nio.file.Files.exists(json)) {
+        if (Files.exists(json)) {
             return fromTokenizerJson(json);
         }
+        TokenizerConfig config = TokenizerConfig.read(modelDirectory);
+        Path vocab = modelDirectory.resolve("vocab.txt");
+        if (config.isBertTokenizer() && Files.exists(vocab)) {
+            return BertVocabTokenizer.load(vocab, config);
+        }
         Path spm = modelDirectory.resolve("sentencepiece.bpe.model");
-        if (java.nio.file.Files.exists(spm)) {
+        if (Files.exists(spm)) {
             return fromSentencePiece(spm);
         }
-        throw io.koembed.ModelFormatException.in(modelDirectory,
-                "no tokenizer: neither tokenizer.json nor sentencepiece.bpe.model is there");
+        if (Files.exists(vocab)) {
+            throw ModelFormatException.in(modelDirectory, "there is a vocab.txt but no tokenizer.json, and the "
+                    + "tokenizer class is " + config.tokenizerClass() + ", not BertTokenizer (KoEmbed builds a "
+                    + "tokenizer from vocab.txt only for BertTokenizer; tokenizer_class in tokenizer_config.json or "
+                    + "model_type in config.json decides)");
+        }
+        throw ModelFormatException.in(modelDirectory,
+                "no tokenizer: none of tokenizer.json, vocab.txt (BertTokenizer), sentencepiece.bpe.model is there");
     }
 
     /** With special tokens, no truncation. */

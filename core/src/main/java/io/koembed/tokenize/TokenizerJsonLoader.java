@@ -3,7 +3,6 @@ package io.koembed.tokenize;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
@@ -19,17 +18,29 @@ import java.util.function.BiFunction;
  * implement is refused here, at load, with the file and the component named - never silently approximated.
  * The {@code decoder} is not read (KoEmbed never decodes); {@code truncation} and {@code padding} are checked
  * for shape and otherwise ignored.
+ *
+ * <p>Two things come from the files next to it ({@link TokenizerConfig}), as transformers applies them: the pad
+ * token, and for a {@code BertTokenizer} the {@code do_lower_case}, {@code strip_accents} and
+ * {@code tokenize_chinese_chars} of tokenizer_config.json, which {@code BertTokenizerFast} writes over the
+ * {@code BertNormalizer} of the file (with its defaults true, null and true when the config leaves them out).
  */
 final class TokenizerJsonLoader {
 
     private final Path path;
+    private final TokenizerConfig config;
 
-    private TokenizerJsonLoader(Path path) {
+    private TokenizerJsonLoader(Path path, TokenizerConfig config) {
         this.path = path;
+        this.config = config;
     }
 
+    /** {@code path} with the configuration files of its folder. */
     static Tokenizer load(Path path) {
-        return new TokenizerJsonLoader(path).read();
+        return load(path, TokenizerConfig.read(path.toAbsolutePath().getParent()));
+    }
+
+    static Tokenizer load(Path path, TokenizerConfig config) {
+        return new TokenizerJsonLoader(path, config).read();
     }
 
     private Tokenizer read() {
@@ -47,8 +58,12 @@ final class TokenizerJsonLoader {
                 throw fail("\"" + ignored + "\" is neither null nor an object");
             }
         }
-        Unigram model = readModel(root.get("model"));
+        TokenizerModel model = readModel(root.get("model"));
         Normalizer normalizer = readNormalizer(root.get("normalizer"), "normalizer");
+        if (normalizer instanceof BertNormalizer bert && config.isBertTokenizer()) {
+            normalizer = bert.withOptions(config.option("do_lower_case", true), config.optionalOption("strip_accents"),
+                    config.option("tokenize_chinese_chars", true));
+        }
         PreTokenizer preTokenizer = readPreTokenizer(root.get("pre_tokenizer"), "pre_tokenizer");
         PostProcessor postProcessor = readPostProcessor(root.get("post_processor"), "post_processor");
         List<AddedToken> addedTokens = readAddedTokens(root.get("added_tokens"));
@@ -62,7 +77,7 @@ final class TokenizerJsonLoader {
 
     // ---- model ----
 
-    private Unigram readModel(JsonNode node) {
+    private TokenizerModel readModel(JsonNode node) {
         if (node == null || node.isNull()) {
             throw fail("no \"model\"");
         }
@@ -70,9 +85,48 @@ final class TokenizerJsonLoader {
         if (type == null && node.path("vocab").isArray()) {
             type = "Unigram"; // the only model whose vocab is a list of [piece, score]
         }
-        if (!"Unigram".equals(type)) {
-            throw fail("model type \"" + type + "\" is not supported (KoEmbed implements Unigram)");
+        if (type == null && node.has("max_input_chars_per_word")) {
+            type = "WordPiece"; // older files leave out the type; only WordPiece has this field
         }
+        if ("WordPiece".equals(type)) {
+            return readWordPiece(node);
+        }
+        if (!"Unigram".equals(type)) {
+            throw fail("model type \"" + type + "\" is not supported (KoEmbed implements Unigram and WordPiece)");
+        }
+        return readUnigram(node);
+    }
+
+    private WordPiece readWordPiece(JsonNode node) {
+        JsonNode vocab = node.get("vocab");
+        if (vocab == null || !vocab.isObject()) {
+            throw fail("model (WordPiece) has no \"vocab\" object");
+        }
+        for (String field : List.of("unk_token", "continuing_subword_prefix")) {
+            if (!node.path(field).isTextual()) {
+                throw fail("model (WordPiece) has no string \"" + field + "\"");
+            }
+        }
+        JsonNode max = node.get("max_input_chars_per_word");
+        if (max == null || !max.canConvertToInt() || max.asInt() < 0) {
+            throw fail("model (WordPiece) \"max_input_chars_per_word\" is not a non-negative integer");
+        }
+        Map<String, Integer> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+                throw fail("model.vocab[\"" + e.getKey() + "\"] is not a non-negative integer id");
+            }
+            entries.put(e.getKey(), e.getValue().asInt());
+        }
+        try {
+            return new WordPiece(entries, node.get("unk_token").asText(),
+                    node.get("continuing_subword_prefix").asText(), max.asInt());
+        } catch (IllegalArgumentException e) {
+            throw fail("bad WordPiece model: " + e.getMessage());
+        }
+    }
+
+    private Unigram readUnigram(JsonNode node) {
         if (node.path("byte_fallback").asBoolean(false)) {
             throw fail("Unigram with \"byte_fallback\": true is not supported");
         }
@@ -135,9 +189,20 @@ final class TokenizerJsonLoader {
             case "NFKC" -> new UnicodeFormNormalizer(Form.NFKC);
             case "NFKD" -> new UnicodeFormNormalizer(Form.NFKD);
             case "Lowercase" -> new LowercaseNormalizer();
+            case "BertNormalizer" -> readBertNormalizer(node, where);
             default -> throw fail(where + ": normalizer type \"" + type + "\" is not supported (KoEmbed "
-                    + "implements Sequence, Precompiled, Strip, Replace, NFC, NFD, NFKC, NFKD, Lowercase)");
+                    + "implements Sequence, Precompiled, Strip, Replace, NFC, NFD, NFKC, NFKD, Lowercase, BertNormalizer)");
         };
+    }
+
+    /** Fields left out take the Python constructor's defaults: true, true, null (= as lowercase), true. */
+    private Normalizer readBertNormalizer(JsonNode node, String where) {
+        JsonNode strip = node.get("strip_accents");
+        if (strip != null && !strip.isNull() && !strip.isBoolean()) {
+            throw fail(where + ": \"strip_accents\" is not true, false or null");
+        }
+        return new BertNormalizer(optionalBool(node, "clean_text", where), optionalBool(node, "handle_chinese_chars", where),
+                strip == null || strip.isNull() ? null : strip.asBoolean(), optionalBool(node, "lowercase", where));
     }
 
     private Normalizer readReplace(JsonNode node, String where) {
@@ -170,9 +235,10 @@ final class TokenizerJsonLoader {
         String type = typeOf(node, where);
         return switch (type) {
             case "Metaspace" -> readMetaspace(node, where);
+            case "BertPreTokenizer" -> new BertPreTokenizer();
             case "Sequence" -> new PreTokenizerSequence(steps(node, "pretokenizers", where, this::readPreTokenizer));
             default -> throw fail(where + ": pre-tokenizer type \"" + type + "\" is not supported (KoEmbed "
-                    + "implements Metaspace, Sequence)");
+                    + "implements Metaspace, BertPreTokenizer, Sequence)");
         };
     }
 
@@ -337,24 +403,8 @@ final class TokenizerJsonLoader {
     // ---- pad token ----
 
     private String findPadToken(JsonNode root, List<AddedToken> addedTokens) {
-        Path dir = path.toAbsolutePath().getParent();
-        boolean anyConfig = false;
-        for (String name : List.of("special_tokens_map.json", "tokenizer_config.json")) {
-            Path config = dir == null ? Path.of(name) : dir.resolve(name);
-            if (!Files.isRegularFile(config)) {
-                continue;
-            }
-            anyConfig = true;
-            JsonNode pad = JsonFiles.readTree(config).get("pad_token");
-            if (pad != null && pad.isTextual()) {
-                return pad.asText();
-            }
-            if (pad != null && pad.isObject() && pad.path("content").isTextual()) {
-                return pad.get("content").asText();
-            }
-        }
-        if (anyConfig) {
-            return null; // the configs are transformers' truth, and they name no pad token
+        if (config.hasTokenizerFiles()) {
+            return config.specialToken("pad_token"); // transformers' truth, even when it names no pad token
         }
         JsonNode padding = root.get("padding");
         if (padding != null && padding.path("pad_token").isTextual()) {
@@ -403,6 +453,15 @@ final class TokenizerJsonLoader {
             throw fail(where + ": \"" + field + "\" is not a list");
         }
         return v;
+    }
+
+    /** A boolean field that defaults to true when absent. */
+    private boolean optionalBool(JsonNode node, String field, String where) {
+        JsonNode v = node.get(field);
+        if (v != null && !v.isBoolean()) {
+            throw fail(where + ": \"" + field + "\" is not a boolean");
+        }
+        return v == null || v.asBoolean();
     }
 
     private boolean boolField(JsonNode node, String field, String where) {

@@ -26,7 +26,7 @@ import java.util.OptionalInt;
  *
  * <p>Immutable and thread safe. Byte fallback is not implemented; loaders refuse models that ask for it.
  */
-public final class Unigram {
+public final class Unigram implements TokenizerModel {
     private static final double UNK_PENALTY = 10.0;
 
     private final String[] pieces;
@@ -74,6 +74,7 @@ public final class Unigram {
         this.trie = new PieceTrie(this.pieces, values, false); // later duplicate wins, like the id map
     }
 
+    @Override
     public int size() {
         return pieces.length;
     }
@@ -83,6 +84,7 @@ public final class Unigram {
     }
 
     /** The piece of {@code id}, or null when the id is outside the vocabulary. */
+    @Override
     public String piece(int id) {
         return id >= 0 && id < pieces.length ? pieces[id] : null;
     }
@@ -91,18 +93,19 @@ public final class Unigram {
         return scores[id];
     }
 
+    @Override
     public OptionalInt id(String piece) {
         Integer id = ids.get(piece);
         return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
-    /** Every distinct piece (what Rust's {@code get_vocab} returns), for vocabulary size accounting. */
-    Iterable<String> distinctPieces() {
+    @Override
+    public Iterable<String> distinctPieces() {
         return ids.keySet();
     }
 
-    /** Segments one pre-token and appends the ids to {@code out}. */
-    void encode(String text, IntList out) {
+    @Override
+    public void encode(String text, IntList out) {
         int n = text.length();
         if (n == 0) {
             return;

@@ -1,16 +1,19 @@
 /**
- * Text to token ids for SentencePiece Unigram models (XLM-RoBERTa and kin), matching the Rust Hugging Face
- * {@code tokenizers} library (0.21) id for id.
+ * Text to token ids for SentencePiece Unigram models (XLM-RoBERTa and kin) and WordPiece vocabularies (BERT, KLUE
+ * RoBERTa), matching the Rust Hugging Face {@code tokenizers} library (0.21) id for id.
  *
  * <p>Entry point: {@link io.koembed.tokenize.Tokenizer} ({@code fromTokenizerJson} reads a tokenizer.json; its
- * public constructor assembles the same pipeline from parts for other loaders). Parts, one class per concept:
+ * public constructor assembles the same pipeline from parts for other loaders; {@code load} picks tokenizer.json,
+ * vocab.txt or sentencepiece.bpe.model as transformers' AutoTokenizer would). Parts, one class per concept:
  * {@link io.koembed.tokenize.AddedToken} (special tokens, cut out of
  * the raw text), {@link io.koembed.tokenize.Normalizer} ({@link io.koembed.tokenize.PrecompiledCharsmap},
  * {@link io.koembed.tokenize.StripNormalizer}, {@link io.koembed.tokenize.ReplaceNormalizer},
  * {@link io.koembed.tokenize.UnicodeFormNormalizer}, {@link io.koembed.tokenize.LowercaseNormalizer},
- * {@link io.koembed.tokenize.NormalizerSequence}), {@link io.koembed.tokenize.PreTokenizer}
- * ({@link io.koembed.tokenize.MetaspacePreTokenizer}, {@link io.koembed.tokenize.PreTokenizerSequence}), the model
- * {@link io.koembed.tokenize.Unigram}, and {@link io.koembed.tokenize.PostProcessor}
+ * {@link io.koembed.tokenize.NormalizerSequence}, {@link io.koembed.tokenize.BertNormalizer}),
+ * {@link io.koembed.tokenize.PreTokenizer} ({@link io.koembed.tokenize.MetaspacePreTokenizer},
+ * {@link io.koembed.tokenize.BertPreTokenizer}, {@link io.koembed.tokenize.PreTokenizerSequence}), the
+ * {@link io.koembed.tokenize.TokenizerModel} ({@link io.koembed.tokenize.Unigram} or
+ * {@link io.koembed.tokenize.WordPiece}), and {@link io.koembed.tokenize.PostProcessor}
  * ({@link io.koembed.tokenize.TemplateProcessing}, {@link io.koembed.tokenize.RobertaProcessing},
  * {@link io.koembed.tokenize.BertProcessing}, {@link io.koembed.tokenize.PostProcessorSequence}).
  *
@@ -20,14 +23,18 @@
  *       U+FFFD.</li>
  *   <li>A Metaspace with {@code "add_prefix_space": false} and no {@code prepend_scheme} is read as "never", as
  *       the library's older versions did; 0.21 refuses such a file.</li>
- *   <li>A Unigram model without {@code unk_id} is refused at load (Rust fails later, on the first unknown
- *       character); {@code byte_fallback: true} is refused (not implemented).</li>
+ *   <li>A Unigram model without {@code unk_id}, or a WordPiece vocabulary without its {@code unk_token}, is refused
+ *       at load (Rust fails later, on the first unknown word); {@code byte_fallback: true} is refused (not
+ *       implemented).</li>
  *   <li>{@code maxLength} smaller than the special tokens is an {@link java.lang.IllegalArgumentException} (Rust
  *       underflows); only longest-first, right-side, stride-0 truncation exists, and overflow is dropped.</li>
  *   <li>{@link io.koembed.tokenize.Encoding#tokens()} holds vocabulary pieces ({@code <unk>} for unknown text),
  *       not the matched text.</li>
  * </ul>
- * Possible differences left: {@code Replace} regexes run on {@link java.util.regex} instead of Oniguruma; the
+ * Possible differences left: {@code Replace} regexes run on {@link java.util.regex} instead of Oniguruma;
+ * BertNormalizer's {@code strip_accents} splits 21 letters of scripts new in Unicode 13-16 (Vithkuqi, Dives Akuru,
+ * Tulu-Tigalari, Gurung Khema, Kirat Rai) whose canonical decompositions the JDK knows and the Rust library's
+ * tables do not (every other code point is checked equal); the
  * Unicode tables of the JDK (grapheme clusters, NFC/NFKC, case mapping, "word" characters) and of the Rust crates
  * may differ for characters assigned in between; {@code prepend_scheme: first} models the Rust offset bookkeeping
  * only as far as sections and a left {@code Strip} go.

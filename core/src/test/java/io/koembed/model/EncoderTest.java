@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -31,6 +32,7 @@ import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -240,10 +242,15 @@ class EncoderTest {
     /** Copies the fixture model, renaming tensors and storing them as {@code dtype}. */
     private Path copyModel(String name, DType dtype, UnaryOperator<String> rename, Predicate<String> keep,
                            UnaryOperator<float[]> values) throws IOException {
+        return copyModel(MODEL, name, dtype, rename, keep, values);
+    }
+
+    private Path copyModel(Path model, String name, DType dtype, UnaryOperator<String> rename, Predicate<String> keep,
+                           UnaryOperator<float[]> values) throws IOException {
         Path d = Files.createDirectories(dir.resolve(name));
-        Files.copy(MODEL.resolve("config.json"), d.resolve("config.json"));
+        Files.copy(model.resolve("config.json"), d.resolve("config.json"));
         SafetensorsWriter w = new SafetensorsWriter();
-        try (Safetensors st = Safetensors.open(MODEL.resolve("model.safetensors"))) {
+        try (Safetensors st = Safetensors.open(model.resolve("model.safetensors"))) {
             for (String t : st.names()) {
                 if (keep.test(t)) {
                     TensorInfo info = st.info(t);
@@ -313,6 +320,22 @@ class EncoderTest {
             for (int s = 0; s < ref.size(); s++) {
                 assertArrayEquals(ref.get(s), got.get(s));
             }
+        }
+    }
+
+    @Test
+    void bertCheckpointsWithPrefixedNamesResolveAndPairTypeIdsReachTheEmbeddings() throws IOException {
+        Path bertModel = Fixtures.model("tiny-bert-ko");
+        Path d = copyModel(bertModel, "bert-prefixed", DType.F32, n -> "bert." + n, n -> true, v -> v);
+        // [CLS] A [SEP] B [SEP] of tiny-bert-ko, with the type ids of a pair and with all zeros
+        int[] ids = {2, 3028, 5051, 3, 14080, 5020, 3};
+        Encoding pair = new Encoding(ids, new int[] {0, 0, 0, 0, 1, 1, 1}, Collections.nCopies(ids.length, ""));
+        try (Encoder bare = Encoder.load(bertModel); Encoder prefixed = Encoder.load(d)) {
+            assertEquals("bert.", prefixed.config().weightPrefix());
+            float[] expected = bare.forward(List.of(pair)).getFirst();
+            assertArrayEquals(expected, prefixed.forward(List.of(pair)).getFirst());
+            float[] allZero = bare.forward(List.of(encoding(ids))).getFirst();
+            assertFalse(Arrays.equals(expected, allZero), "type ids 1 must select the second token type embedding");
         }
     }
 

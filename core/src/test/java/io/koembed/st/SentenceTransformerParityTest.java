@@ -8,34 +8,78 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.koembed.Fixtures;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The whole pipeline against what sentence-transformers 3.0.1 produced for the tiny XLM-R fixture
- * (testdata/fixtures/tiny-xlmr-ko-expected): token ids inside encode, sentence embeddings, token embeddings and
- * the similarity matrix.
+ * The whole pipeline against what sentence-transformers 3.0.1 produced for each fixture
+ * (testdata/fixtures/NAME-expected): token ids inside encode, sentence embeddings, token embeddings and the
+ * similarity matrix. tiny-xlmr-ko is XLM-R with a Unigram tokenizer, tiny-bert-ko BertModel with WordPiece,
+ * tiny-roberta-ko-wp RobertaModel with a WordPiece BertTokenizer (KLUE's layout). The WordPiece models run twice:
+ * as shipped, and from a copy without tokenizer.json, where the tokenizer comes from vocab.txt and
+ * tokenizer_config.json alone.
  */
+@ParameterizedClass(name = "{0} with {1}")
+@MethodSource("models")
 class SentenceTransformerParityTest {
     private static final double TOLERANCE = 1e-4;
     private static SentenceTransformer model;
+    private static Path copy; // the fixture without tokenizer.json, or null
 
-    @BeforeAll
-    static void load() {
-        model = SentenceTransformer.load(Fixtures.model("tiny-xlmr-ko"));
+    @Parameter(0)
+    String fixture;
+    @Parameter(1)
+    String tokenizerFile;
+
+    static Stream<Arguments> models() {
+        return Stream.of(Arguments.of("tiny-xlmr-ko", "tokenizer.json"),
+                Arguments.of("tiny-bert-ko", "tokenizer.json"), Arguments.of("tiny-bert-ko", "vocab.txt"),
+                Arguments.of("tiny-roberta-ko-wp", "tokenizer.json"), Arguments.of("tiny-roberta-ko-wp", "vocab.txt"));
     }
 
-    @AfterAll
-    static void close() {
+    @BeforeParameterizedClassInvocation
+    static void load(String fixture, String tokenizerFile) throws IOException {
+        Path dir = Fixtures.model(fixture);
+        copy = null;
+        if (tokenizerFile.equals("vocab.txt")) {
+            copy = Fixtures.copyModel(fixture, Files.createTempDirectory("koembed-" + fixture), "tokenizer.json");
+            dir = copy;
+        }
+        model = SentenceTransformer.load(dir);
+    }
+
+    @AfterParameterizedClassInvocation
+    static void close() throws IOException {
         model.close();
+        if (copy != null) {
+            try (Stream<Path> files = Files.walk(copy)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> {
+                    try {
+                        Files.delete(f);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
+        }
     }
 
-    static JsonNode expected(String file) throws IOException {
-        return new ObjectMapper().readTree(Fixtures.expected("tiny-xlmr-ko").resolve(file).toFile());
+    JsonNode expected(String file) throws IOException {
+        return new ObjectMapper().readTree(Fixtures.expected(fixture).resolve(file).toFile());
     }
+
 
     /** Numbers in the fixtures are float32 widened to double: parse as double, cast to float. */
     static float[] floats(JsonNode array) {
@@ -62,7 +106,7 @@ class SentenceTransformerParityTest {
                     () -> item.get("id").asText());
             checked++;
         }
-        assertTrue(checked > 300, "expected the fixture's 369 items, read " + checked);
+        assertEquals(expected("stats.json").get("items").asInt(), checked);
     }
 
     @Test

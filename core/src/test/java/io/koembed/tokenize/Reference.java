@@ -22,10 +22,10 @@ final class Reference {
 
     private Reference() {}
 
-    /** The fixture's tokenizer.json as a mutable tree, to derive variants from. */
-    static ObjectNode fixtureTokenizerJson() {
+    /** A fixture's tokenizer.json as a mutable tree, to derive variants from. */
+    static ObjectNode fixtureTokenizerJson(String fixture) {
         try {
-            return (ObjectNode) JSON.readTree(Fixtures.model("tiny-xlmr-ko").resolve("tokenizer.json").toFile());
+            return (ObjectNode) JSON.readTree(Fixtures.model(fixture).resolve("tokenizer.json").toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -41,6 +41,50 @@ final class Reference {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A tokenizer.json whose ids are exactly the UTF-8 bytes of the pre-tokenized text: a byte-level BPE without
+     * merges (one token per byte, id = byte value) behind {@code normalizer} (a JSON node, or null for none) and
+     * {@code preTokenizer} followed by a ByteLevel step without regex (null for ByteLevel alone). The ids show
+     * what the Rust normalizer made of a text, and the word ids which pieces its pre-tokenizer cut.
+     */
+    static Path byteLevelTokenizer(Path dir, JsonNode normalizer, JsonNode preTokenizer) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        root.putArray("added_tokens");
+        root.set("normalizer", normalizer);
+        JsonNode byteLevel = parse("{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":false,"
+                + "\"use_regex\":false}");
+        if (preTokenizer == null) {
+            root.set("pre_tokenizer", byteLevel);
+        } else {
+            ObjectNode sequence = root.putObject("pre_tokenizer");
+            sequence.put("type", "Sequence");
+            sequence.putArray("pretokenizers").add(preTokenizer).add(byteLevel);
+        }
+        root.putNull("post_processor");
+        root.set("decoder", byteLevel);
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.putNull("continuing_subword_prefix");
+        model.putNull("end_of_word_suffix");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        ObjectNode vocab = model.putObject("vocab");
+        // the byte-level alphabet: printable Latin-1 bytes stand for themselves, the others (controls, space,
+        // NBSP, soft hyphen) get U+0100 upwards in byte order
+        int next = 0x100;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            vocab.put(new String(Character.toChars(printable ? b : next++)), b);
+        }
+        model.putArray("merges");
+        return write(dir, root);
     }
 
     static JsonNode parse(String json) {
@@ -79,10 +123,10 @@ final class Reference {
         return out;
     }
 
-    /** The texts of the fixture's tokenization.json (KorSTS sentences and hand-written hard cases). */
-    static List<String> fixtureTexts() {
+    /** The texts of a fixture's tokenization.json (KorSTS sentences and hand-written hard cases). */
+    static List<String> fixtureTexts(String fixture) {
         try {
-            JsonNode root = JSON.readTree(Fixtures.expected("tiny-xlmr-ko").resolve("tokenization.json").toFile());
+            JsonNode root = JSON.readTree(Fixtures.expected(fixture).resolve("tokenization.json").toFile());
             List<String> texts = new ArrayList<>();
             root.get("items").forEach(item -> texts.add(item.get("text").asText()));
             return texts;

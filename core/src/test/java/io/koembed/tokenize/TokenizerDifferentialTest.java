@@ -3,7 +3,8 @@ package io.koembed.tokenize;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.koembed.Fixtures;
 import io.koembed.tokenize.TokenizerFuzz.Report;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * KoEmbed's tokenizer must give exactly the Rust tokenizer's ids for thousands of hostile generated strings
- * (see {@link TokenizerFuzz}).
+ * (see {@link TokenizerFuzz}), with the Unigram tokenizer of tiny-xlmr-ko and the WordPiece one of tiny-bert-ko.
  */
 class TokenizerDifferentialTest {
 
@@ -24,9 +25,10 @@ class TokenizerDifferentialTest {
     static final long SEED = 20240611L;
     static final int COUNT = 3000;
 
-    @Test
-    void koembedTokenizerMatchesRustOnGeneratedTexts() throws IOException {
-        Path tokenizerJson = Fixtures.model("tiny-xlmr-ko").resolve("tokenizer.json");
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-xlmr-ko", "tiny-bert-ko"})
+    void koembedTokenizerMatchesRustOnGeneratedTexts(String fixture) throws IOException {
+        Path tokenizerJson = Fixtures.model(fixture).resolve("tokenizer.json");
         Tokenizer tokenizer = Tokenizer.fromTokenizerJson(tokenizerJson);
         Function<String, int[]> ours = text -> tokenizer.encode(text).ids();
         List<String> texts = new ArrayList<>(TokenizerFuzz.edgeCases());

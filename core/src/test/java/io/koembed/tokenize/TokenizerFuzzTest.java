@@ -3,8 +3,6 @@ package io.koembed.tokenize;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.koembed.Fixtures;
 import io.koembed.tokenize.TokenizerFuzz.Category;
 import io.koembed.tokenize.TokenizerFuzz.Report;
@@ -262,7 +260,7 @@ class TokenizerFuzzTest {
         // A byte-level tokenizer with one token per byte and id = byte value: the ids are exactly the UTF-8 bytes
         // the Rust side received, so this shows that NUL, supplementary characters and everything else the
         // generator makes survive DJL's JNI string passing.
-        Path byteLevel = writeByteLevelTokenizer(tmp.resolve("byte-level.json"));
+        Path byteLevel = Reference.byteLevelTokenizer(tmp.resolve("byte-level"), null, null);
         try (HuggingFaceTokenizer bytes = TokenizerFuzz.reference(byteLevel)) {
             List<String> all = new ArrayList<>(TokenizerFuzz.edgeCases());
             all.addAll(texts);
@@ -279,59 +277,6 @@ class TokenizerFuzzTest {
             int[] lone = TokenizerFuzz.referenceIds(bytes, "a\uD800b");
             assertTrue(!Arrays.equals(new int[] {'a', 0xED, 0xA0, 0x80, 'b'}, lone), Arrays.toString(lone));
         }
-    }
-
-    /** tokenizer.json of a byte-level BPE without merges, pre-tokenizer ByteLevel (no regex), no specials. */
-    private static Path writeByteLevelTokenizer(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
-        root.put("version", "1.0");
-        root.putNull("truncation");
-        root.putNull("padding");
-        root.putArray("added_tokens");
-        root.putNull("normalizer");
-        ObjectNode pre = root.putObject("pre_tokenizer");
-        pre.put("type", "ByteLevel");
-        pre.put("add_prefix_space", false);
-        pre.put("trim_offsets", false);
-        pre.put("use_regex", false);
-        root.putNull("post_processor");
-        ObjectNode dec = root.putObject("decoder");
-        dec.put("type", "ByteLevel");
-        dec.put("add_prefix_space", false);
-        dec.put("trim_offsets", false);
-        dec.put("use_regex", false);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "BPE");
-        model.putNull("dropout");
-        model.putNull("unk_token");
-        model.putNull("continuing_subword_prefix");
-        model.putNull("end_of_word_suffix");
-        model.put("fuse_unk", false);
-        model.put("byte_fallback", false);
-        ObjectNode vocab = model.putObject("vocab");
-        int[] byteToChar = byteLevelAlphabet();
-        for (int b = 0; b < 256; b++) {
-            vocab.put(new String(Character.toChars(byteToChar[b])), b);
-        }
-        ArrayNode merges = model.putArray("merges");
-        assertEquals(0, merges.size());
-        json.writeValue(file.toFile(), root);
-        return file;
-    }
-
-    /**
-     * The byte-level pre-tokenizer's byte-to-character table: the printable Latin-1 bytes stand for themselves,
-     * the others (controls, space, NBSP, soft hyphen) get U+0100 upwards in byte order.
-     */
-    private static int[] byteLevelAlphabet() {
-        int[] table = new int[256];
-        int next = 0x100;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            table[b] = printable ? b : next++;
-        }
-        return table;
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Targeted differential checks of the components the fixture file does not exercise (other post-processors,
- * pair encodings and their truncation, added-token flags, prepend schemes, other normalizers): each variant of
- * the fixture's tokenizer.json is loaded by us and by the Rust library, and single texts, pairs, and both
- * truncated are compared on the fixture texts plus a few hundred generated strings. Not the randomized fuzz
- * harness; a fixed, deterministic set.
+ * Targeted differential checks of the components the fixture files do not exercise (other post-processors,
+ * pair encodings and their truncation, added-token flags, prepend schemes, other normalizers, BertNormalizer
+ * options, WordPiece settings): each variant of a fixture's tokenizer.json (tiny-xlmr-ko's Unigram or
+ * tiny-bert-ko's WordPiece) is loaded by us and by the Rust library, and single texts, pairs, and both truncated
+ * are compared on the fixture texts plus a few hundred generated strings. Not the randomized fuzz harness; a
+ * fixed, deterministic set.
  */
 class VariantsAgainstRustTest {
     private static final int MAX_LENGTH = 24;
@@ -30,7 +31,55 @@ class VariantsAgainstRustTest {
     @TempDir
     static Path dir;
 
+    private static final String XLMR = "tiny-xlmr-ko";
+    private static final String BERT = "tiny-bert-ko";
+
     static Stream<Arguments> variants() {
+        return Stream.concat(unigramVariants(), wordPieceVariants());
+    }
+
+    static Stream<Arguments> wordPieceVariants() {
+        return Stream.of(
+                bert("WordPiece fixture as is", root -> {}),
+                bert("lowercase, strip_accents null (= strip)", root -> normalizer(root, true, true, null, true)),
+                bert("lowercase without strip_accents", root -> normalizer(root, true, true, false, true)),
+                bert("strip_accents without lowercase", root -> normalizer(root, true, true, true, false)),
+                bert("handle_chinese_chars off", root -> normalizer(root, true, false, null, false)),
+                bert("clean_text off", root -> normalizer(root, false, true, null, false)),
+                bert("WordPiece BertProcessing", root -> root.set("post_processor", Reference.parse(
+                        "{\"type\":\"BertProcessing\",\"sep\":[\"[SEP]\",3],\"cls\":[\"[CLS]\",2]}"))),
+                bert("WordPiece without post-processor", root -> root.putNull("post_processor")),
+                bert("max_input_chars_per_word 4", root -> ((ObjectNode) root.get("model"))
+                        .put("max_input_chars_per_word", 4)),
+                bert("continuing_subword_prefix that no entry has", root -> ((ObjectNode) root.get("model"))
+                        .put("continuing_subword_prefix", "@@")),
+                bert("WordPiece added tokens with every flag, lowercase", root -> {
+                    normalizer(root, true, true, null, true);
+                    ArrayNode added = (ArrayNode) root.get("added_tokens");
+                    added.add(token("\uc0ac\ub78c", false, false, false, true, false)); // normalized, a vocabulary word
+                    added.add(token("[MASK]", false, true, true, false, true));          // special, lstrip + rstrip
+                    added.add(token("ab", true, false, false, false, false));            // single word
+                    added.add(token("ÉCOLE", false, false, false, true, false));         // normalized: matches "ecole"
+                    added.add(token("NEW", false, false, false, false, false));          // not in the vocabulary
+                }));
+    }
+
+    /** Replaces tiny-bert-ko's BertNormalizer by one with these options ({@code stripAccents} null writes null). */
+    private static void normalizer(ObjectNode root, boolean cleanText, boolean chinese, Boolean stripAccents,
+                                   boolean lowercase) {
+        ObjectNode n = root.putObject("normalizer");
+        n.put("type", "BertNormalizer");
+        n.put("clean_text", cleanText);
+        n.put("handle_chinese_chars", chinese);
+        if (stripAccents == null) {
+            n.putNull("strip_accents");
+        } else {
+            n.put("strip_accents", stripAccents);
+        }
+        n.put("lowercase", lowercase);
+    }
+
+    static Stream<Arguments> unigramVariants() {
         return Stream.of(
                 variant("fixture as is", root -> {}),
                 variant("RobertaProcessing", root -> root.set("post_processor", Reference.parse(
@@ -89,7 +138,11 @@ class VariantsAgainstRustTest {
     }
 
     private static Arguments variant(String name, Consumer<ObjectNode> change) {
-        return Arguments.of(name, change);
+        return Arguments.of(name, XLMR, change);
+    }
+
+    private static Arguments bert(String name, Consumer<ObjectNode> change) {
+        return Arguments.of(name, BERT, change);
     }
 
     private static ObjectNode token(String content, boolean singleWord, boolean lstrip, boolean rstrip,
@@ -107,16 +160,18 @@ class VariantsAgainstRustTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
-    void idsAndTypeIdsEqualTheRustLibrary(String name, Consumer<ObjectNode> change) {
-        ObjectNode root = Reference.fixtureTokenizerJson();
+    void idsAndTypeIdsEqualTheRustLibrary(String name, String fixture, Consumer<ObjectNode> change) {
+        ObjectNode root = Reference.fixtureTokenizerJson(fixture);
         change.accept(root);
         Path file = Reference.write(dir.resolve(name.replaceAll("[^A-Za-z]", "_")), root);
         Tokenizer ours = Tokenizer.fromTokenizerJson(file);
 
-        List<String> texts = new ArrayList<>(Reference.fixtureTexts());
+        List<String> texts = new ArrayList<>(Reference.fixtureTexts(fixture));
         texts.addAll(Reference.generated(name.hashCode(), 150));
         texts.addAll(List.of("KO와 ＫＯ와 ko", "문장  문장\t문장", "ab abc ab-ab xab", "[SEP]x [SEP] [SEP]",
-                "<s>안녕", " <mask>안녕", "  앞 공백", "입니다   입니다", "\u2581\u2581x", "<s>", " "));
+                "<s>안녕", " <mask>안녕", "  앞 공백", "입니다   입니다", "\u2581\u2581x", "<s>", " ",
+                "ÉCOLE École ecole café CAFÉ", "가나[MASK]다 [MASK]  x", "사람사람 사람NEW", "中文字符和한국어",
+                "unaffable 가나다라마바사아자차카타파하", "$5+3=8 ^_^ `a|b` ~c", "\u00e9\u0301\u0327 \u1e9e\u00df"));
         List<String> failures = new ArrayList<>();
         try (HuggingFaceTokenizer rust = Reference.rust(file, 0);
              HuggingFaceTokenizer rustTruncating = Reference.rust(file, MAX_LENGTH)) {

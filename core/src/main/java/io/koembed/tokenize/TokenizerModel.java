@@ -1,0 +1,25 @@
+package io.koembed.tokenize;
+
+import java.util.OptionalInt;
+
+/**
+ * The model step of the pipeline: cuts one pre-tokenized word into vocabulary ids. {@link Unigram} for
+ * SentencePiece models (XLM-R), {@link WordPiece} for BERT vocabularies. Immutable and thread safe.
+ */
+public sealed interface TokenizerModel permits Unigram, WordPiece {
+
+    /** Rust's {@code get_vocab_size}: where the ids of added tokens that are not in the vocabulary start. */
+    int size();
+
+    /** The id of a vocabulary entry. */
+    OptionalInt id(String piece);
+
+    /** The vocabulary entry of {@code id}, or null when no entry has it. */
+    String piece(int id);
+
+    /** Every distinct entry (what Rust's {@code get_vocab} returns), for vocabulary size accounting. */
+    Iterable<String> distinctPieces();
+
+    /** Segments one word (a piece of the pre-tokenizer's output, never empty) and appends its ids to {@code out}. */
+    void encode(String word, IntList out);
+}
