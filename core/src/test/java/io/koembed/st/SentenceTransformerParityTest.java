@@ -77,6 +77,11 @@ class SentenceTransformerParityTest {
     }
 
     JsonNode expected(String file) throws IOException {
+        return expected(fixture, file);
+    }
+
+    /** A file of {@code fixture}'s reference outputs (testdata/fixtures/NAME-expected). */
+    static JsonNode expected(String fixture, String file) throws IOException {
         return new ObjectMapper().readTree(Fixtures.expected(fixture).resolve(file).toFile());
     }
 
