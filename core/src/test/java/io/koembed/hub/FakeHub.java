@@ -70,8 +70,31 @@ final class FakeHub implements AutoCloseable {
     /** The sha256 of the file the knobs above act on. */
     volatile String target;
 
+    /**
+     * Serves a model folder as repository {@code koembed/NAME} (branch main) until stopped, printing each request,
+     * so that Python's huggingface_hub can be pointed at it (HF_ENDPOINT) to compare the caches both make:
+     * {@code bin/run-test-main core io.koembed.hub.FakeHub testdata/fixtures/tiny-xlmr-ko 8765}.
+     */
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        FakeHub hub = new FakeHub(args.length > 1 ? Integer.parseInt(args[1]) : 0);
+        String commit = hub.repo("koembed/" + dir.getFileName()).commit("main", filesOf(dir));
+        System.out.println("serving koembed/" + dir.getFileName() + " (main = " + commit + ") at " + hub.endpoint());
+        while (true) {
+            Thread.sleep(500);
+            synchronized (hub.requests) {
+                hub.requests.forEach(System.out::println);
+                hub.requests.clear();
+            }
+        }
+    }
+
     FakeHub() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(0);
+    }
+
+    private FakeHub(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         server.createContext("/", this::handle);
         server.start();
     }
