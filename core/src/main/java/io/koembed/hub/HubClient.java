@@ -265,9 +265,12 @@ public final class HubClient {
                 }
             });
         } catch (HubHttp.Interrupted e) {
-            throw new HubException("the download of " + what + " from " + info.location() + " broke off after "
-                    + e.done + " of " + info.size() + " bytes (" + describe(e.getCause()) + "); the part is kept in "
-                    + incomplete + " and the next attempt resumes from it", e);
+            String cause = " (" + describe(e.getCause()) + ")";
+            throw new HubException(e.done == 0 ? "the download of " + what + " from " + info.location() + " failed"
+                    + cause + "; run again to retry"
+                    : "the download of " + what + " from " + info.location() + " broke off after " + e.done + " of "
+                    + info.size() + " bytes" + cause + "; the part is kept in " + incomplete + " and the next attempt "
+                    + "resumes from it", e);
         } catch (IOException e) {
             throw new HubException("cannot fetch " + what + " into " + repo.folder() + ": " + describe(e), e);
         }

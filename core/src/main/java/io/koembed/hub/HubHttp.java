@@ -91,8 +91,8 @@ final class HubHttp {
         JsonNode root;
         try {
             root = JsonFiles.mapper().readTree(r.body());
-        } catch (IOException e) {
-            throw new IOException("the answer from " + url + " is not JSON: " + e.getMessage(), e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException("the answer from " + url + " is not JSON: " + redact(e.getOriginalMessage()));
         }
         String commit = root == null ? null : root.path("sha").asText(null);
         JsonNode siblings = root == null ? null : root.get("siblings");
@@ -262,7 +262,7 @@ final class HubHttp {
             if (status >= 400 || status / 100 == 3) {
                 close(r);
                 throw new StatusException(status, r.headers().firstValue("X-Error-Code").orElse(null),
-                        r.headers().firstValue("X-Error-Message").orElse(null), current);
+                        redact(r.headers().firstValue("X-Error-Message").orElse(null)), current);
             }
             return r;
         }
@@ -291,6 +291,11 @@ final class HubHttp {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting to resume a download");
         }
+    }
+
+    /** Server text for a message, without the token should the server have echoed it. */
+    private String redact(String serverText) {
+        return token == null || serverText == null ? serverText : serverText.replace(token, "<token>");
     }
 
     /** {@code W/"abc"} and {@code "abc"} are both {@code abc}. */

@@ -48,6 +48,8 @@ final class FakeHub implements AutoCloseable {
         volatile boolean gated;
         /** Names listed besides the real files (a hostile server). */
         final List<String> extraListing = Collections.synchronizedList(new ArrayList<>());
+        /** Error messages repeat the Authorization header received (a careless server). */
+        volatile boolean echoAuthorization;
         /** Sent as every LFS file's X-Linked-Etag instead of its sha256 (a hostile server). */
         volatile String etagOverride;
 
@@ -185,45 +187,51 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    /** {org}/{name}/revision/{revision, %-encoded}. */
-    private void revision(HttpExchange ex, String[] parts) throws IOException {
-        if (parts.length < 4 || !parts[2].equals("revision")) {
-            error(ex, 404, null, "not an API path");
-            return;
+    /** The repository and commit that {org}/{name}/{kind}/{revision}/... names. */
+    private record Target(Repo repo, String commit) {}
+
+    /** The target of a request, or null after answering for a bad path, repository or revision as the Hub does. */
+    private Target target(HttpExchange ex, String[] parts, String kind, int length) throws IOException {
+        if (parts.length < length || !parts[2].equals(kind)) {
+            error(ex, 404, null, "not found");
+            return null;
         }
         Repo repo = access(ex, parts[0] + "/" + parts[1]);
         if (repo == null) {
-            return;
+            return null;
         }
         String commit = commitOf(repo, URLDecoder.decode(parts[3], StandardCharsets.UTF_8));
         if (commit == null) {
             error(ex, 404, "RevisionNotFound", "Invalid rev id");
+            return null;
+        }
+        return new Target(repo, commit);
+    }
+
+    /** {org}/{name}/revision/{revision, %-encoded}. */
+    private void revision(HttpExchange ex, String[] parts) throws IOException {
+        Target t = target(ex, parts, "revision", 4);
+        if (t == null) {
             return;
         }
         ObjectNode root = JsonFiles.mapper().createObjectNode();
         root.put("id", parts[0] + "/" + parts[1]);
-        root.put("sha", commit);
+        root.put("sha", t.commit());
         ArrayNode siblings = root.putArray("siblings");
-        repo.commits.get(commit).keySet().stream().sorted().forEach(f -> siblings.addObject().put("rfilename", f));
-        repo.extraListing.forEach(f -> siblings.addObject().put("rfilename", f));
+        t.repo().commits.get(t.commit()).keySet().stream().sorted()
+                .forEach(f -> siblings.addObject().put("rfilename", f));
+        t.repo().extraListing.forEach(f -> siblings.addObject().put("rfilename", f));
         send(ex, 200, Map.of("Content-Type", "application/json"), JsonFiles.mapper().writeValueAsBytes(root));
     }
 
     /** {org}/{name}/resolve/{revision}/{path}. */
     private void resolve(HttpExchange ex, String[] parts) throws IOException {
-        if (parts.length < 5 || !parts[2].equals("resolve")) {
-            error(ex, 404, null, "not found");
+        Target t = target(ex, parts, "resolve", 5);
+        if (t == null) {
             return;
         }
-        Repo repo = access(ex, parts[0] + "/" + parts[1]);
-        if (repo == null) {
-            return;
-        }
-        String commit = commitOf(repo, URLDecoder.decode(parts[3], StandardCharsets.UTF_8));
-        if (commit == null) {
-            error(ex, 404, "RevisionNotFound", "Invalid rev id");
-            return;
-        }
+        Repo repo = t.repo();
+        String commit = t.commit();
         String file = URLDecoder.decode(parts[4], StandardCharsets.UTF_8);
         byte[] content = repo.commits.get(commit).get(file);
         if (content == null) {
@@ -296,7 +304,8 @@ final class FakeHub implements AutoCloseable {
             if (repo.gated) {
                 error(ex, 403, "GatedRepo", "Access to model " + id + " is restricted");
             } else {
-                error(ex, 401, "RepoNotFound", "Invalid username or password.");
+                error(ex, 401, "RepoNotFound", "Invalid username or password."
+                        + (repo.echoAuthorization ? " You sent: " + auth : ""));
             }
             return null;
         }

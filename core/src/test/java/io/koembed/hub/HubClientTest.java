@@ -208,9 +208,12 @@ class HubClientTest {
                 + hub.endpoint() + "/api/models/" + REPO + "/revision/main: Invalid username or password.): check the "
                 + "id; for a private or gated model set HF_TOKEN to a token that may read it; "), anonymous.getMessage());
 
+        hub.repo(REPO).echoAuthorization = true; // even a server that repeats the token does not get it printed
         HubException wrong = assertThrows(HubException.class,
                 () -> client().token("hf_WrongToken").build().resolve(ModelId.parse(REPO)));
-        assertTrue(wrong.getMessage().contains("the token given (HF_TOKEN or the token file) was refused"));
+        assertTrue(wrong.getMessage().contains("Invalid username or password. You sent: Bearer <token>): check the id; "
+                + "for a private or gated model the token given (HF_TOKEN or the token file) was refused"),
+                wrong.getMessage());
         assertFalse(wrong.getMessage().contains("hf_WrongToken"));
 
         hub.requests.clear();
@@ -238,6 +241,11 @@ class HubClientTest {
                 () -> client().build().resolve(ModelId.parse("koembed/gated")));
         assertTrue(gated.getMessage().startsWith("koembed/gated is gated (HTTP 403 GatedRepo from "), gated.getMessage());
         assertTrue(gated.getMessage().contains("accept its conditions at " + hub.endpoint() + "/koembed/gated"));
+
+        String readmeOnly = hub.repo("koembed/readme-only").commit("main", Map.of("README.md", new byte[] {1}));
+        assertEquals("koembed/readme-only@main (commit " + readmeOnly + ") has neither modules.json nor config.json, so "
+                + "it is not a sentence-transformers or transformers model", assertThrows(HubException.class,
+                () -> client().build().resolve(ModelId.parse("koembed/readme-only"))).getMessage());
 
         client().build().resolve(ModelId.parse(REPO)); // a cached main does not stand in for a missing revision
         HubException revision = assertThrows(HubException.class,
