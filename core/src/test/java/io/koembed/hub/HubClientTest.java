@@ -262,19 +262,21 @@ class HubClientTest {
         hub.cutNextDownloadAfter = 1_000_000;
 
         HubException e = assertThrows(HubException.class, () -> client().build().resolve(ModelId.parse(REPO)));
+        // what arrived of the 1,000,000 bytes sent before the connection dropped (the last few may be lost with it)
+        long kept = Files.size(Path.of(blob + ".incomplete"));
+        assertTrue(kept > 0 && kept <= 1_000_000, "kept " + kept);
         assertTrue(e.getMessage().startsWith("the download of " + REPO + " model.safetensors from "
                 + "http://localhost:"), e.getMessage());
-        assertTrue(e.getMessage().contains(" broke off after 1000000 of " + size + " bytes ("), e.getMessage());
+        assertTrue(e.getMessage().contains(" broke off after " + kept + " of " + size + " bytes ("), e.getMessage());
         assertTrue(e.getMessage().endsWith("the part is kept in " + blob + ".incomplete and the next attempt resumes "
                 + "from it"), e.getMessage());
-        assertEquals(1_000_000, Files.size(Path.of(blob + ".incomplete")));
         assertFalse(Files.exists(blob));
 
         hub.requests.clear();
         Path snapshot = client().build().resolve(ModelId.parse(REPO));
         List<FakeHub.Request> cdn = hub.requests.stream().filter(r -> r.path().startsWith("/cdn/" + hub.target)).toList();
         assertEquals(1, cdn.size());
-        assertEquals("bytes=1000000-", cdn.getFirst().range());
+        assertEquals("bytes=" + kept + "-", cdn.getFirst().range());
         assertArrayEquals(fixture.get("model.safetensors"), Files.readAllBytes(snapshot.resolve("model.safetensors")));
         assertFalse(Files.exists(Path.of(blob + ".incomplete")));
     }
@@ -284,8 +286,12 @@ class HubClientTest {
         hub.target = FakeHub.sha256Hex(fixture.get("model.safetensors"));
         hub.cutNextDownloadAfter = 500_000;
         Path snapshot = client().retries(1).build().resolve(ModelId.parse(REPO));
-        assertEquals(List.of("null", "bytes=500000-"), hub.requests.stream().filter(r -> r.path().startsWith("/cdn/" + hub.target))
-                .map(r -> String.valueOf(r.range())).toList());
+        List<String> ranges = hub.requests.stream().filter(r -> r.path().startsWith("/cdn/" + hub.target))
+                .map(r -> String.valueOf(r.range())).toList();
+        assertEquals(2, ranges.size(), ranges.toString());
+        assertEquals("null", ranges.get(0));
+        long resumedAt = Long.parseLong(ranges.get(1).replaceAll("bytes=(\\d+)-", "$1"));
+        assertTrue(resumedAt > 0 && resumedAt <= 500_000, ranges.toString());
         assertArrayEquals(fixture.get("model.safetensors"), Files.readAllBytes(snapshot.resolve("model.safetensors")));
     }
 
