@@ -67,9 +67,10 @@ final class ClassifyCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
-                description = "The embedding model directory (remembered in the classifier with a fingerprint).")
-        Path model;
+        @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+                description = "The embedding model directory or Hub id (remembered in the classifier with its "
+                        + "directory and a fingerprint).")
+        String model;
 
         @Option(names = "--train", required = true, paramLabel = "FILE", description = "Training data; - for stdin.")
         String train;
@@ -129,7 +130,7 @@ final class ClassifyCommand implements Callable<Integer> {
                 throw new UsageError(train + ": no training examples");
             }
             EmbeddingClassifier classifier;
-            try (SentenceTransformer st = SentenceTransformer.load(model)) {
+            try (SentenceTransformer st = SentenceTransformer.load(ModelLocator.locate(model, null, err))) {
                 EncodeOptions options = EncodeOptions.defaults().withBatchSize(batchSize).withNormalize(normalize)
                         .withPrompt(prompt).withPromptName(promptName);
                 EmbeddingModel described = EmbeddingModel.of(st, options);
@@ -184,9 +185,10 @@ final class ClassifyCommand implements Callable<Integer> {
                 description = "Input format, if the file name does not tell.")
         LabeledData.Format format;
 
-        @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-                description = "The embedding model, if it has moved since training (it must be the same model).")
-        Path model;
+        @Option(names = {"-m", "--model"}, paramLabel = "DIR|ORG/NAME[@REV]",
+                description = "The embedding model directory or Hub id, if it has moved since training (it must be "
+                        + "the same model).")
+        String model;
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE",
                 description = "Write the JSONL here instead of stdout (the file appears only when complete).")
@@ -204,7 +206,7 @@ final class ClassifyCommand implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             EmbeddingClassifier classifier = EmbeddingClassifier.load(classifierFile);
             List<LabeledExample> data = readData(input, format, "--input");
-            Path dir = model != null ? model : Path.of(classifier.embeddingModel().path());
+            Path dir = model != null ? ModelLocator.locate(model, null, err) : Path.of(classifier.embeddingModel().path());
             if (model == null && !Files.isDirectory(dir)) {
                 throw new UsageError("the classifier's embedding model " + dir + " is not there; give --model DIR "
                         + "(it must be the same model: fingerprint " + classifier.embeddingModel().fingerprint() + ")");

@@ -42,9 +42,9 @@ final class IndexCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
-            description = "Model directory (for an existing index: the model that built it).")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "Model directory or Hub id (for an existing index: the model that built it).")
+    String model;
 
     @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE",
             description = "The corpus: .txt or .jsonl; - for stdin.")
@@ -91,7 +91,7 @@ final class IndexCommand implements Callable<Integer> {
         String name = input.equals("-") ? "<stdin>" : input;
         List<Document> docs = readCorpus(name, TextInput.read(input, TextInput.Format.TXT),
                 TextInput.formatOf(input, format));
-        try (SentenceTransformer st = SentenceTransformer.load(model)) {
+        try (SentenceTransformer st = SentenceTransformer.load(ModelLocator.locate(model, null, err))) {
             boolean exists = VectorIndex.exists(index);
             try (VectorIndex idx = exists ? VectorIndex.open(index) : VectorIndex.create(index, newSpec(st))) {
                 if (exists) {

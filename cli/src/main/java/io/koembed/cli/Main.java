@@ -1,6 +1,7 @@
 package io.koembed.cli;
 
 import io.koembed.ModelFormatException;
+import io.koembed.hub.HubException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,7 +48,8 @@ public final class Main {
 
     /** One line that says what was wrong; the exception class only where the message alone says too little. */
     static String describe(Throwable e) {
-        if (e instanceof UsageError || e instanceof ModelFormatException || e instanceof IllegalArgumentException) {
+        if (e instanceof UsageError || e instanceof ModelFormatException || e instanceof HubException
+                || e instanceof IllegalArgumentException) {
             return e.getMessage();
         }
         if (e instanceof java.io.IOException) {

@@ -2,16 +2,34 @@ package io.koembed.cli;
 
 import io.koembed.st.SentenceTransformer;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code --model} option every model command shares. */
+/** The {@code --model} and {@code --revision} options every model command shares. */
 final class ModelOption {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
+    static final String DEFAULT_MODEL = "upskyy/e5-base-korean";
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @Option(names = {"-m", "--model"}, defaultValue = DEFAULT_MODEL, paramLabel = "DIR|ORG/NAME[@REV]",
             description = "Model directory laid out as on the Hugging Face Hub (modules.json, config.json, "
-                    + "model.safetensors, tokenizer.json, ...).")
-    Path model;
+                    + "model.safetensors, tokenizer.json, ...), or a Hub model id, downloaded into the huggingface_hub "
+                    + "cache on first use (HF_HOME, HF_HUB_CACHE, HF_TOKEN, HF_HUB_OFFLINE, HF_ENDPOINT as in Python; "
+                    + "default ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--revision", paramLabel = "REV",
+            description = "Branch, tag or commit of a Hub model (default main); the same as ORG/NAME@REV.")
+    String revision;
+
+    /** The model's directory: the one given, or the Hub model's snapshot in the cache. */
+    Path directory() {
+        return ModelLocator.locate(model, revision, command.commandLine().getErr());
+    }
 
     SentenceTransformer load() {
-        return SentenceTransformer.load(model);
+        return SentenceTransformer.load(directory());
     }
 }

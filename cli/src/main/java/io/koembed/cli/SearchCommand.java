@@ -40,9 +40,10 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--index", required = true, paramLabel = "DIR", description = "The index folder.")
     Path index;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "DIR",
-            description = "The model directory, if not where the index says it was (it must be the same model).")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "The model directory or Hub id, if not where the index says it was (it must be the same "
+                    + "model).")
+    String model;
 
     @Option(names = "-k", defaultValue = "10", paramLabel = "N", description = "Hits per query (default ${DEFAULT-VALUE}).")
     int k;
@@ -88,7 +89,7 @@ final class SearchCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         try (VectorIndex idx = VectorIndex.open(index)) {
-            Path modelDir = model != null ? model : Path.of(idx.spec().modelPath());
+            Path modelDir = model != null ? ModelLocator.locate(model, null, err) : Path.of(idx.spec().modelPath());
             if (model == null && !Files.isDirectory(modelDir)) {
                 throw new UsageError("the index's model is no longer at " + modelDir + "; pass --model DIR (the same model)");
             }

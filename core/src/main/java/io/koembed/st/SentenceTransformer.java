@@ -1,5 +1,6 @@
 package io.koembed.st;
 
+import io.koembed.hub.HubClient;
 import io.koembed.model.Encoder;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Encoding;
@@ -72,6 +73,16 @@ public final class SentenceTransformer implements AutoCloseable {
      */
     public static SentenceTransformer load(Path directory, WeightPrecision weights) {
         return ModelDirectory.load(directory, weights);
+    }
+
+    /**
+     * Loads a model directory, or a model from the Hugging Face Hub named {@code org/name} or
+     * {@code org/name@revision} (an existing directory of that name wins), as {@code SentenceTransformer("...")} does
+     * in Python: through the huggingface_hub cache, with its environment variables (HF_HOME, HF_HUB_CACHE, HF_TOKEN,
+     * HF_HUB_OFFLINE, HF_ENDPOINT). See {@link HubClient} to set these in code or to watch download progress.
+     */
+    public static SentenceTransformer load(String idOrPath) {
+        return load(HubClient.builder().build().locate(idOrPath));
     }
 
     static SentenceTransformer assemble(Path directory, Tokenizer tokenizer, Encoder encoder, int maxSeqLength,
