@@ -167,6 +167,38 @@ class CliTest {
     }
 
     @Test
+    void reducedWeightsMoveTheEmbeddingsALittle() throws IOException {
+        Path input = Files.writeString(tmp.resolve("in.txt"), "두 사람이 해변을 걷는다.\n");
+        float[] fp32 = embedding(run("encode", "-m", MODEL.toString(), "-i", input.toString()));
+        for (String weights : new String[] {"bfloat16", "int8"}) {
+            float[] reduced = embedding(run("encode", "-m", MODEL.toString(), "-i", input.toString(),
+                    "--weights", weights));
+            double dot = 0, a = 0, b = 0, maxDiff = 0;
+            for (int d = 0; d < fp32.length; d++) {
+                dot += fp32[d] * reduced[d];
+                a += fp32[d] * fp32[d];
+                b += reduced[d] * reduced[d];
+                maxDiff = Math.max(maxDiff, Math.abs(fp32[d] - reduced[d]));
+            }
+            assertTrue(dot / Math.sqrt(a * b) > 0.995 && maxDiff > 1e-5, weights + ": " + dot / Math.sqrt(a * b)
+                    + ", max diff " + maxDiff);
+        }
+        Result bad = run("encode", "-m", MODEL.toString(), "-i", input.toString(), "--weights", "fp8");
+        assertEquals(2, bad.code);
+        assertTrue(bad.err.contains("unknown weight precision 'fp8'"), bad.err);
+    }
+
+    private static float[] embedding(Result r) throws IOException {
+        assertEquals(0, r.code, r.err);
+        JsonNode e = lines(r.out).getFirst().get("embedding");
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) e.get(i).asDouble();
+        }
+        return v;
+    }
+
+    @Test
     void invalidUtf8IsReportedWithFileLineAndOffset() throws IOException {
         Path input = tmp.resolve("bad.txt");
         Files.write(input, new byte[] {'o', 'k', '\n', 'a', (byte) 0xC3, '(', '\n'});
