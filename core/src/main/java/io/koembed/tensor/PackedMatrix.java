@@ -58,7 +58,12 @@ public final class PackedMatrix {
         }
         int panels = (rows + panelWidth - 1) / panelWidth;
         long panelElements = (long) panelWidth * cols;
-        MemorySegment data = arena.allocate(panels * panelElements * precision.bytes(), 64);
+        // float32 panels live in one heap array, so that the kernel reads them in place with no copy (a copy per
+        // call would not overlap with the arithmetic: at batch 1 that costs as much as the weights' memory traffic);
+        // the narrower formats are widened per panel anyway, and sit off-heap
+        MemorySegment data = precision == WeightPrecision.FLOAT32
+                ? MemorySegment.ofArray(new float[Math.toIntExact(panels * panelElements)])
+                : arena.allocate(panels * panelElements * precision.bytes(), 64);
         float[] scales = precision == WeightPrecision.INT8 ? new float[rows] : null;
         float[] row = new float[cols];
         float[] panel = new float[Math.toIntExact(panelElements)]; // one panel transposed on the heap, then stored
@@ -141,6 +146,11 @@ public final class PackedMatrix {
     /** The packed elements, {@link #precision()}'s width each, little-endian. */
     MemorySegment data() {
         return data;
+    }
+
+    /** FLOAT32 only: the packed values themselves; panel q starts at index {@code q · cols · panelWidth}. */
+    float[] floats() {
+        return (float[]) data.heapBase().orElseThrow();
     }
 
     /** Byte offset of panel {@code q} in {@link #data()}. */

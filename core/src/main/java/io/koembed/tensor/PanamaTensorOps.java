@@ -64,8 +64,9 @@ final class PanamaTensorOps implements TensorOps {
     // result does not depend on where it sits in a packed batch. Rows past the end of a block repeat the last
     // real row (computed, not stored), so there is one kernel for every block.
     //
-    // bfloat16 and int8 panels are widened to float32 into a scratch panel (exact conversions) before the
-    // kernel runs over all rows: the kernel stays one, and the conversion is paid once per panel, not per row.
+    // float32 panels are read in place from the packed heap array. bfloat16 and int8 panels are widened to float32
+    // into a scratch panel (exact conversions) before the kernel runs over all rows: the kernel stays one, and the
+    // conversion is paid once per panel, not per row.
     // ---------------------------------------------------------------------------------------------------------
 
     private static final int MR = 6;
@@ -95,14 +96,18 @@ final class PanamaTensorOps implements TensorOps {
                     + ", these kernels need " + NR);
         }
         int k = w.cols(), n = w.rows();
-        float[] panel = new float[k * NR];
+        boolean f32 = w.precision() == WeightPrecision.FLOAT32;
+        float[] panel = f32 ? w.floats() : new float[k * NR];
         float[] acc = new float[MR * NR];
         for (int q = panelStart; q < panelEnd; q++) {
-            decode(w, q, panel);
+            int base = f32 ? q * k * NR : 0;
+            if (!f32) {
+                decode(w, q, panel);
+            }
             int j0 = q * NR, cols = Math.min(NR, n - j0);
             for (int i = rowStart; i < rowEnd; i += MR) {
                 int rows = Math.min(MR, rowEnd - i);
-                block(a, k, panel, i, rows, acc);
+                block(a, k, panel, base, i, rows, acc);
                 for (int r = 0; r < rows; r++) {
                     w.finish(acc, r * NR, bias, c, (i + r) * n + j0, j0, cols);
                 }
@@ -110,16 +115,19 @@ final class PanamaTensorOps implements TensorOps {
         }
     }
 
-    /** acc[r · NR + jj] = Σ_p A[i + r, p] · panel[p, jj] for r < 6, jj < NR (rows ≥ {@code rows} repeat the last). */
-    private static void block(float[] a, int k, float[] panel, int i, int rows, float[] acc) {
+    /**
+     * acc[r · NR + jj] = Σ_p A[i + r, p] · panel[base + p · NR + jj] for r < 6, jj < NR (rows ≥ {@code rows}
+     * repeat the last).
+     */
+    private static void block(float[] a, int k, float[] panel, int base, int i, int rows, float[] acc) {
         int last = i + rows - 1;
         int a0 = i * k, a1 = Math.min(i + 1, last) * k, a2 = Math.min(i + 2, last) * k;
         int a3 = Math.min(i + 3, last) * k, a4 = Math.min(i + 4, last) * k, a5 = Math.min(i + 5, last) * k;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int p = 0; p < k; p++) {
-            FloatVector w0 = FloatVector.fromArray(S, panel, p * NR);
-            FloatVector w1 = FloatVector.fromArray(S, panel, p * NR + L);
+            FloatVector w0 = FloatVector.fromArray(S, panel, base + p * NR);
+            FloatVector w1 = FloatVector.fromArray(S, panel, base + p * NR + L);
             FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(w0, c00);
             c01 = x.fma(w1, c01);
@@ -172,7 +180,7 @@ final class PanamaTensorOps implements TensorOps {
                 f.intoArray(dst, e);
             }
         } else {
-            w.decodePanel(q, dst); // float32: a bulk copy
+            w.decodePanel(q, dst);
         }
     }
     // ---------------------------------------------------------------------------------------------------------
