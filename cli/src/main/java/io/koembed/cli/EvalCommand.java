@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -149,14 +147,7 @@ final class EvalCommand implements Callable<Integer> {
             s.setMarkerColor(new Color(31, 119, 180, 110));
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             BitmapEncoder.saveBitmap(chart, png, BitmapEncoder.BitmapFormat.PNG);
-            Path temp = file.toAbsolutePath().getParent().resolve("." + file.getFileName() + "."
-                    + ProcessHandle.current().pid() + "." + Long.toHexString(System.nanoTime()) + ".part");
-            try {
-                Files.write(temp, png.toByteArray(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            Output.write(file, png.toByteArray());
         }
     }
 }
