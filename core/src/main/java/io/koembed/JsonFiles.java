@@ -1,8 +1,10 @@
 package io.koembed;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,9 +14,13 @@ import java.util.Locale;
 /**
  * The one place a model's JSON files are read: one {@link ObjectMapper}, and errors that name the file (and the
  * line and column for bad JSON) as {@link ModelFormatException}s.
+ *
+ * <p>What counts as JSON is what Python's {@code json} module (which wrote and reads these files) accepts there:
+ * anything after the top-level value is refused; a key given twice in an object is kept with its last value.
  */
 public final class JsonFiles {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JsonFiles() {}
 
@@ -26,8 +32,8 @@ public final class JsonFiles {
     /**
      * The file's top-level JSON value, of any kind (object, array, ...).
      *
-     * @throws ModelFormatException "FILE: file not found", "FILE: not valid JSON at line L, column C: ...",
-     *                              "FILE: empty file" or "FILE: cannot read: ..."
+     * @throws ModelFormatException "FILE: file not found", "FILE: not valid JSON at line L, column C: ..." (also
+     *                              for more after the value), "FILE: empty file" or "FILE: cannot read: ..."
      */
     public static JsonNode readTree(Path file) {
         JsonNode node;
@@ -38,7 +44,10 @@ public final class JsonFiles {
         } catch (JsonProcessingException e) {
             var loc = e.getLocation();
             String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-            throw ModelFormatException.in(file, "not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+            // Jackson's own words for this case name its configuration, which tells a user nothing.
+            String what = e instanceof MismatchedInputException && e.getOriginalMessage().startsWith("Trailing token")
+                    ? "more content after the top-level value" : e.getOriginalMessage();
+            throw ModelFormatException.in(file, "not valid JSON" + where + ": " + what, e);
         } catch (IOException e) {
             throw ModelFormatException.in(file, "cannot read: " + e, e);
         }

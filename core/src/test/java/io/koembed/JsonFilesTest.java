@@ -44,6 +44,28 @@ class JsonFilesTest {
         assertMessage(folder + ": cannot read: ", () -> JsonFiles.readTree(folder));
     }
 
+    @Test
+    void contentAfterTheValueIsRefusedAsPythonsJsonDoes() throws IOException {
+        // json.loads('{"a": 1} {"b": 2}') raises "Extra data: line 1 column 10"
+        Path two = Files.writeString(dir.resolve("two.json"), "{\"a\": 1}\n{\"b\": 2}\n");
+        var e = assertThrows(ModelFormatException.class, () -> JsonFiles.readTree(two));
+        assertTrue(e.getMessage().startsWith(two + ": not valid JSON at line 2, column ")
+                && e.getMessage().endsWith(": more content after the top-level value"), e.getMessage());
+        Path garbage = Files.writeString(dir.resolve("garbage.json"), "{\"a\": 1} x");
+        assertMessage(garbage + ": not valid JSON at line 1, column ", () -> JsonFiles.readObject(garbage));
+        Path spaces = Files.writeString(dir.resolve("spaces.json"), "{\"a\": 1}\n\n  \t\n");
+        assertEquals(1, JsonFiles.readObject(spaces).get("a").asInt(), "white space after the value is fine");
+    }
+
+    @Test
+    void aKeyGivenTwiceKeepsItsLastValueAsPythonsJsonDoes() throws IOException {
+        // json.loads('{"a": 1, "b": true, "a": 2}') == {'a': 2, 'b': True}
+        Path twice = Files.writeString(dir.resolve("twice.json"), "{\"a\": 1, \"b\": true, \"a\": 2}");
+        var node = JsonFiles.readObject(twice);
+        assertEquals(2, node.get("a").asInt());
+        assertEquals(2, node.size());
+    }
+
     private static void assertMessage(String start, Runnable read) {
         var e = assertThrows(ModelFormatException.class, read::run);
         assertTrue(e.getMessage().startsWith(start), e.getMessage());

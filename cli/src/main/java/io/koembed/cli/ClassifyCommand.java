@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,11 +56,11 @@ final class ClassifyCommand implements Callable<Integer> {
         try {
             return LabeledData.parse(path, Files.readAllBytes(Path.of(path)), f);
         } catch (NoSuchFileException e) {
-            throw new UsageError(option + " " + path + ": file not found");
+            throw new InputError(option + " " + path + ": file not found");
         }
     }
 
-    @Command(name = "train", mixinStandardHelpOptions = true,
+    @Command(name = "train", mixinStandardHelpOptions = true, resourceBundle = "io.koembed.cli.ClassifyTrain",
             description = {"Train a classifier on labelled texts or sentence pairs; save it as JSON.",
                     "Data: KorNLI TSV (sentence1, sentence2, gold_label; .tsv) or JSONL lines {\"text\":...,"
                             + "\"label\":...} / {\"sentence1\":...,\"sentence2\":...,\"label\":...} (.jsonl)."})
@@ -96,30 +97,20 @@ final class ClassifyCommand implements Callable<Integer> {
                         + "(default ${DEFAULT-VALUE}; scikit-learn's 1e-4 stops further from the optimum).")
         double tol;
 
-        @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-                description = "Texts per forward pass (default ${DEFAULT-VALUE}).")
-        int batchSize;
+        @Mixin
+        EncodeFlags encode;
 
         @Option(names = "--normalize", description = "L2-normalize the embeddings before making features.")
         boolean normalize;
 
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "Text put before every input (remembered).")
-        String prompt;
-
-        @Option(names = "--prompt-name", paramLabel = "NAME",
-                description = "A prompt from the model's config_sentence_transformers.json (its text is remembered).")
-        String promptName;
-
         @Override
         public Integer call() throws Exception {
-            if (batchSize < 1 || maxIter < 1) {
-                throw new UsageError("--batch-size and --max-iter must be at least 1");
+            EncodeOptions options = encode.options().withNormalize(normalize);
+            if (maxIter < 1) {
+                throw new UsageError("--max-iter must be at least 1, got " + maxIter);
             }
             if (!(c > 0) || Double.isInfinite(c) || !(tol >= 0)) {
                 throw new UsageError("--c must be a positive number and --tol >= 0");
-            }
-            if (prompt != null && promptName != null) {
-                throw new UsageError("give --prompt or --prompt-name, not both");
             }
             if (format == LabeledData.Format.TXT) {
                 throw new UsageError("--format txt has no labels; training needs kornli or jsonl");
@@ -127,14 +118,12 @@ final class ClassifyCommand implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             List<LabeledExample> data = readData(train, format, "--train");
             if (data.isEmpty()) {
-                throw new UsageError(train + ": no training examples");
+                throw new InputError(train + ": no training examples");
             }
             EmbeddingClassifier classifier;
             try (SentenceTransformer st = SentenceTransformer.load(ModelLocator.locate(model, null, err))) {
-                EncodeOptions options = EncodeOptions.defaults().withBatchSize(batchSize).withNormalize(normalize)
-                        .withPrompt(prompt).withPromptName(promptName);
                 EmbeddingModel described = EmbeddingModel.of(st, options);
-                EncodeOptions resolved = described.encodeOptions(batchSize);
+                EncodeOptions resolved = described.encodeOptions(options.batchSize());
                 ProgressMeter[] fit = {null}; // started when fitting starts, after the encoding
                 classifier = EmbeddingClassifier.train(data,
                         texts -> ProgressMeter.encode(st, texts, resolved, err, "classify"), described,
@@ -190,25 +179,21 @@ final class ClassifyCommand implements Callable<Integer> {
                         + "the same model).")
         String model;
 
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-                description = "Write the JSONL here instead of stdout (the file appears only when complete).")
-        Path output;
+        @Mixin
+        OutputOption output;
 
-        @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-                description = "Texts per forward pass (default ${DEFAULT-VALUE}).")
-        int batchSize;
+        @Mixin
+        BatchSize batch;
 
         @Override
         public Integer call() throws Exception {
-            if (batchSize < 1) {
-                throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-            }
+            int batchSize = batch.value();
             PrintWriter err = spec.commandLine().getErr();
             EmbeddingClassifier classifier = EmbeddingClassifier.load(classifierFile);
             List<LabeledExample> data = readData(input, format, "--input");
             Path dir = model != null ? ModelLocator.locate(model, null, err) : Path.of(classifier.embeddingModel().path());
             if (model == null && !Files.isDirectory(dir)) {
-                throw new UsageError("the classifier's embedding model " + dir + " is not there; give --model DIR "
+                throw new InputError("the classifier's embedding model " + dir + " is not there; give --model DIR "
                         + "(it must be the same model: fingerprint " + classifier.embeddingModel().fingerprint() + ")");
             }
             String fingerprint = ModelFingerprint.of(dir); // refuse before spending time on loading
@@ -225,7 +210,7 @@ final class ClassifyCommand implements Callable<Integer> {
             List<String> labels = classifier.labels();
             int labelled = 0;
             int correct = 0;
-            try (Output out = Output.open(output, spec.commandLine().getOut())) {
+            try (Output out = output.open(spec.commandLine().getOut())) {
                 Jsonl json = Jsonl.writer(out.writer());
                 for (int i = 0; i < predictions.size(); i++) {
                     Prediction p = predictions.get(i);

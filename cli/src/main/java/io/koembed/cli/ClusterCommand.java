@@ -5,7 +5,6 @@ import io.koembed.mining.KMeans;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,9 +36,8 @@ final class ClusterCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write the JSONL here instead of stdout (the file appears only when complete).")
-    Path output;
+    @Mixin
+    OutputOption output;
 
     @Option(names = "--method", required = true, paramLabel = "community|kmeans", description = "The algorithm.")
     Method method;
@@ -70,16 +68,8 @@ final class ClusterCommand implements Callable<Integer> {
     @Option(names = "--no-normalize", description = "kmeans: cluster the raw embeddings (Euclidean), not normalized.")
     boolean noNormalize;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-            description = "Texts per forward pass (default ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text put before every input.")
-    String prompt;
-
-    @Option(names = "--prompt-name", paramLabel = "NAME",
-            description = "A prompt from the model's config_sentence_transformers.json.")
-    String promptName;
+    @Mixin
+    EncodeFlags encode;
 
     @Override
     public Integer call() throws Exception {
@@ -100,22 +90,15 @@ final class ClusterCommand implements Callable<Integer> {
         if (method == Method.COMMUNITY && (minSize < 1 || Float.isNaN(threshold))) {
             throw new UsageError("--min-size must be at least 1 and --threshold a number");
         }
-        if (batchSize < 1) {
-            throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (prompt != null && promptName != null) {
-            throw new UsageError("give --prompt or --prompt-name, not both");
-        }
+        EncodeOptions options = encode.options().withNormalize(method == Method.KMEANS && !noNormalize);
         PrintWriter err = spec.commandLine().getErr();
         List<String> texts = input.read();
         if (method == Method.KMEANS && k > texts.size()) {
-            throw new UsageError("--k " + k + " needs at least " + k + " texts, the input has " + texts.size());
+            throw new InputError("--k " + k + " needs at least " + k + " texts, the input has " + texts.size());
         }
         float[][] embeddings;
         try (SentenceTransformer st = model.load()) {
-            embeddings = ProgressMeter.encode(st, texts, EncodeOptions.defaults().withBatchSize(batchSize)
-                    .withPrompt(prompt).withPromptName(promptName).withNormalize(method == Method.KMEANS
-                            && !noNormalize), err, "cluster");
+            embeddings = ProgressMeter.encode(st, texts, options, err, "cluster");
         }
         List<int[]> clusters;
         if (method == Method.COMMUNITY) {
@@ -131,7 +114,7 @@ final class ClusterCommand implements Callable<Integer> {
             err.printf(java.util.Locale.ROOT, "koembed cluster: k-means inertia %.6g%n", r.inertia());
         }
         int covered = 0;
-        try (Output out = Output.open(output, spec.commandLine().getOut())) {
+        try (Output out = output.open(spec.commandLine().getOut())) {
             Jsonl json = Jsonl.writer(out.writer());
             for (int c = 0; c < clusters.size(); c++) {
                 int id = c;

@@ -4,7 +4,6 @@ import io.koembed.st.EncodeOptions;
 import io.koembed.st.Precision;
 import io.koembed.st.QuantizedEmbeddings;
 import io.koembed.st.SentenceTransformer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,23 +28,14 @@ final class EncodeCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write the JSONL here instead of stdout (the file appears only when complete).")
-    Path output;
+    @Mixin
+    OutputOption output;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-            description = "Texts per forward pass (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin
+    EncodeFlags encode;
 
     @Option(names = "--normalize", description = "L2-normalize the embeddings.")
     boolean normalize;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text put before every input, e.g. \"query: \".")
-    String prompt;
-
-    @Option(names = "--prompt-name", paramLabel = "NAME",
-            description = "A prompt from the model's config_sentence_transformers.json, e.g. query.")
-    String promptName;
 
     @Option(names = "--precision", defaultValue = "float32", paramLabel = "P",
             description = "float32 (default), int8, uint8, binary or ubinary, as sentence-transformers' precision: "
@@ -53,30 +43,18 @@ final class EncodeCommand implements Callable<Integer> {
                     + "packed 8 per number.")
     Precision precision;
 
-    @Option(names = "--truncate-dim", paramLabel = "N",
-            description = "Keep the first N dimensions (Matryoshka), before --normalize and --precision.")
-    Integer truncateDim;
+    @Mixin
+    TruncateDim truncate;
 
     @Override
     public Integer call() throws Exception {
-        if (truncateDim != null && truncateDim < 1) {
-            throw new UsageError("--truncate-dim must be at least 1, got " + truncateDim);
-        }
-        if (prompt != null && promptName != null) {
-            throw new UsageError("give --prompt or --prompt-name, not both");
-        }
-        if (batchSize < 1) {
-            throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-        }
+        Integer truncateDim = truncate.value();
+        EncodeOptions options = encode.options().withNormalize(normalize)
+                .withTruncateDim(truncateDim == null ? 0 : truncateDim);
         List<String> texts = input.read();
-        EncodeOptions options = EncodeOptions.defaults().withBatchSize(batchSize).withNormalize(normalize)
-                .withPrompt(prompt).withPromptName(promptName).withTruncateDim(truncateDim == null ? 0 : truncateDim);
         try (SentenceTransformer st = model.load()) {
-            if (truncateDim != null && truncateDim >= st.dimension()) {
-                spec.commandLine().getErr().println("koembed: warning: --truncate-dim " + truncateDim
-                        + " is not below the model's dimension " + st.dimension() + "; keeping all dimensions");
-            }
-            try (Output out = Output.open(output, spec.commandLine().getOut())) {
+            truncate.warnIfNotBelow(st.dimension(), spec.commandLine().getErr());
+            try (Output out = output.open(spec.commandLine().getOut())) {
                 Jsonl json = Jsonl.writer(out.writer());
                 if (precision == Precision.FLOAT32) {
                     for (float[] e : st.encode(texts, options)) {

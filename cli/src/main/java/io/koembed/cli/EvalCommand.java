@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -32,7 +30,7 @@ import picocli.CommandLine.Spec;
  * {@code koembed eval}: STS evaluation as sentence-transformers' {@code EmbeddingSimilarityEvaluator} does it.
  * Prints the metrics table on stdout and writes the results CSV, a scatter plot and a JSON of the metrics.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, resourceBundle = "io.koembed.cli.EvalCommand",
         description = {"Evaluate the model on an STS set as sentence-transformers' EmbeddingSimilarityEvaluator "
                 + "does: Pearson and Spearman correlation of cosine / Manhattan / Euclidean / dot scores with the "
                 + "gold scores (taken as given, e.g. 0-5; dividing them by 5 changes no correlation).",
@@ -58,9 +56,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "Folder for the CSV, PNG and JSON (default: ./eval-NAME).")
     Path out;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "16", paramLabel = "N",
-            description = "Texts per forward pass (default ${DEFAULT-VALUE}, the evaluator's default).")
-    int batchSize;
+    @Mixin
+    BatchSize batch; // default 16, the evaluator's, set in EvalCommand.properties
 
     @Option(names = "--name", paramLabel = "NAME",
             description = "Name in the output file names (default: the data set's name or the file's base name; "
@@ -72,9 +69,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) {
-            throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-        }
+        int batchSize = batch.value();
         if (name != null && (!SAFE_NAME.matcher(name).matches() || name.equals(".") || name.equals(".."))) {
             throw new UsageError("--name may hold letters, digits and . _ + - only, got '" + name + "'");
         }
@@ -86,13 +81,13 @@ final class EvalCommand implements Callable<Integer> {
             data = data.withName(name);
         }
         if (data.size() < 2) {
-            throw new UsageError(dataset + ": a correlation needs at least 2 pairs, found " + data.size());
+            throw new InputError(dataset + ": a correlation needs at least 2 pairs, found " + data.size());
         }
         Path dir = out != null ? out : Path.of("eval-" + data.name());
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new UsageError("--out " + dir + ": cannot create the folder (" + e.getMessage() + ")");
+            throw new InputError("--out " + dir + ": cannot create the folder (" + e.getMessage() + ")");
         }
 
         StsEvaluation result;
@@ -152,14 +147,7 @@ final class EvalCommand implements Callable<Integer> {
             s.setMarkerColor(new Color(31, 119, 180, 110));
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             BitmapEncoder.saveBitmap(chart, png, BitmapEncoder.BitmapFormat.PNG);
-            Path temp = file.toAbsolutePath().getParent().resolve("." + file.getFileName() + "."
-                    + ProcessHandle.current().pid() + "." + Long.toHexString(System.nanoTime()) + ".part");
-            try {
-                Files.write(temp, png.toByteArray(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            Output.write(file, png.toByteArray());
         }
     }
 }

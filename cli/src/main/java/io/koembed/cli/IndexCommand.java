@@ -15,12 +15,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code koembed index}: embeds a corpus and adds it to an HNSW index on disk (creating it if needed). */
-@Command(name = "index", mixinStandardHelpOptions = true,
+@Command(name = "index", mixinStandardHelpOptions = true, resourceBundle = "io.koembed.cli.IndexCommand",
         description = {"Embed the texts of a corpus and add them to a vector index (Lucene HNSW) in DIR, creating it "
                 + "if needed. The index remembers the model; appending needs the same model.",
                 "Input: .txt (one text per line, ids 0, 1, 2, ... continuing across appends) or .jsonl (per line a "
@@ -56,9 +57,8 @@ final class IndexCommand implements Callable<Integer> {
     @Option(names = "--index", required = true, paramLabel = "DIR", description = "The index folder.")
     Path index;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-            description = "Texts per forward pass (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin
+    BatchSize batch;
 
     @Option(names = "--prompt", paramLabel = "TEXT",
             description = "New index only: text put before every document, e.g. \"passage: \".")
@@ -68,9 +68,8 @@ final class IndexCommand implements Callable<Integer> {
             description = "New index only: text put before every query at search time, e.g. \"query: \".")
     String queryPrompt;
 
-    @Option(names = "--truncate-dim", paramLabel = "N",
-            description = "New index only: keep the first N dimensions of documents and queries (Matryoshka).")
-    Integer truncateDim;
+    @Mixin
+    TruncateDim truncate; // help text in IndexCommand.properties: it applies to a new index only
 
     @Option(names = "--hnsw-m", paramLabel = "N", description = "New index only: HNSW connections per node (default 16).")
     Integer hnswM;
@@ -81,12 +80,8 @@ final class IndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) {
-            throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-        }
-        if (truncateDim != null && truncateDim < 1) {
-            throw new UsageError("--truncate-dim must be at least 1, got " + truncateDim);
-        }
+        int batchSize = batch.value();
+        truncate.value(); // refuse a bad --truncate-dim before reading the corpus
         PrintWriter err = spec.commandLine().getErr();
         String name = input.equals("-") ? "<stdin>" : input;
         List<Document> docs = readCorpus(name, TextInput.read(input, TextInput.Format.TXT),
@@ -118,11 +113,9 @@ final class IndexCommand implements Callable<Integer> {
 
     private IndexSpec newSpec(SentenceTransformer st) {
         IndexSpec s = IndexSpec.forModel(st).withPrompts(prompt, queryPrompt);
+        Integer truncateDim = truncate.value();
         if (truncateDim != null) {
-            if (truncateDim >= st.dimension()) {
-                spec.commandLine().getErr().println("koembed: warning: --truncate-dim " + truncateDim
-                        + " is not below the model's dimension " + st.dimension() + "; keeping all dimensions");
-            }
+            truncate.warnIfNotBelow(st.dimension(), spec.commandLine().getErr());
             s = s.withTruncateDim(truncateDim, st.dimension());
         }
         return s.withHnsw(hnswM != null ? hnswM : 16, hnswBeamWidth != null ? hnswBeamWidth : 100);
@@ -137,6 +130,7 @@ final class IndexCommand implements Callable<Integer> {
         if (queryPrompt != null && !queryPrompt.equals(s.queryPrompt())) {
             differ.add("--query-prompt (index: " + q(s.queryPrompt()) + ")");
         }
+        Integer truncateDim = truncate.value();
         if (truncateDim != null && truncateDim != s.truncateDim() && !(s.truncateDim() == 0 && truncateDim >= s.dimension())) {
             differ.add("--truncate-dim (index: " + (s.truncateDim() == 0 ? "none" : s.truncateDim()) + ")");
         }
@@ -147,7 +141,7 @@ final class IndexCommand implements Callable<Integer> {
             differ.add("--hnsw-beam-width (index: " + s.hnswBeamWidth() + ")");
         }
         if (!differ.isEmpty()) {
-            throw new UsageError(index + " already exists with other settings: " + String.join(", ", differ)
+            throw new InputError(index + " already exists with other settings: " + String.join(", ", differ)
                     + "; drop these options to append, or index into a new folder");
         }
     }
@@ -164,20 +158,20 @@ final class IndexCommand implements Callable<Integer> {
             String where = name + ":" + (i + 1) + ": ";
             if (format == TextInput.Format.TXT) {
                 if (line.isBlank()) {
-                    throw new UsageError(where + "empty text (nothing to index; remove the line)");
+                    throw new InputError(where + "empty text (nothing to index; remove the line)");
                 }
                 docs.add(Document.of(line));
                 continue;
             }
             if (line.isBlank()) {
-                throw new UsageError(where + "empty line (a .jsonl corpus holds one JSON string or "
+                throw new InputError(where + "empty line (a .jsonl corpus holds one JSON string or "
                         + "{\"id\":...,\"text\":...} object per line)");
             }
             JsonNode node;
             try {
                 node = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new UsageError(where + "not valid JSON: " + e.getOriginalMessage());
+                throw new InputError(where + "not valid JSON: " + e.getOriginalMessage());
             }
             String id = null;
             JsonNode text = node;
@@ -186,22 +180,22 @@ final class IndexCommand implements Callable<Integer> {
                 JsonNode idNode = node.get("id");
                 if (idNode != null && !idNode.isNull()) {
                     if (!idNode.isTextual() && !idNode.isIntegralNumber()) {
-                        throw new UsageError(where + "\"id\" must be a string or an integer");
+                        throw new InputError(where + "\"id\" must be a string or an integer");
                     }
                     id = idNode.asText();
                 }
             }
             if (text == null || !text.isTextual()) {
-                throw new UsageError(where + (node.isObject() ? "expected a string field \"text\""
+                throw new InputError(where + (node.isObject() ? "expected a string field \"text\""
                         : "expected a JSON string or an object with \"text\""));
             }
             if (text.asText().isBlank()) {
-                throw new UsageError(where + "empty text (nothing to index)");
+                throw new InputError(where + "empty text (nothing to index)");
             }
             docs.add(new Document(id, text.asText()));
         }
         if (docs.isEmpty()) {
-            throw new UsageError(name + ": no texts to index (the file is empty)");
+            throw new InputError(name + ": no texts to index (the file is empty)");
         }
         return docs;
     }

@@ -38,7 +38,8 @@ public final class Main {
             if (Boolean.getBoolean("koembed.debug")) {
                 e.printStackTrace(commandLine.getErr());
             }
-            return 1;
+            // A usage error found by a command exits as picocli's own parse errors do.
+            return e instanceof UsageError ? commandLine.getCommandSpec().exitCodeOnInvalidInput() : 1;
         });
         int code = cli.execute(args);
         out.flush();
@@ -48,7 +49,7 @@ public final class Main {
 
     /** One line that says what was wrong; the exception class only where the message alone says too little. */
     static String describe(Throwable e) {
-        if (e instanceof UsageError || e instanceof ModelFormatException || e instanceof HubException
+        if (e instanceof UsageError || e instanceof InputError || e instanceof ModelFormatException || e instanceof HubException
                 || e instanceof IllegalArgumentException) {
             return e.getMessage();
         }

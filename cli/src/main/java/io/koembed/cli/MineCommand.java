@@ -4,7 +4,6 @@ import io.koembed.mining.ParaphraseMining;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,9 +27,8 @@ final class MineCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write the JSONL here instead of stdout (the file appears only when complete).")
-    Path output;
+    @Mixin
+    OutputOption output;
 
     @Option(names = "--threshold", paramLabel = "T",
             description = "Only print pairs scoring at least T (applied after top-k and max-pairs).")
@@ -45,16 +43,8 @@ final class MineCommand implements Callable<Integer> {
                     + "of directed pairs (i, j) at N - 1, so at most about N/2 distinct pairs come out once it binds."})
     int maxPairs;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-            description = "Texts per forward pass (default ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Text put before every input, e.g. \"query: \".")
-    String prompt;
-
-    @Option(names = "--prompt-name", paramLabel = "NAME",
-            description = "A prompt from the model's config_sentence_transformers.json.")
-    String promptName;
+    @Mixin
+    EncodeFlags encode;
 
     @Override
     public Integer call() throws Exception {
@@ -64,28 +54,22 @@ final class MineCommand implements Callable<Integer> {
         if (maxPairs < 1) {
             throw new UsageError("--max-pairs must be at least 1, got " + maxPairs);
         }
-        if (batchSize < 1) {
-            throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-        }
         if (threshold != null && threshold.isNaN()) {
             throw new UsageError("--threshold must be a number");
         }
-        if (prompt != null && promptName != null) {
-            throw new UsageError("give --prompt or --prompt-name, not both");
-        }
+        EncodeOptions options = encode.options();
         PrintWriter err = spec.commandLine().getErr();
         List<String> texts = input.read();
         float[][] embeddings;
         try (SentenceTransformer st = model.load()) {
-            embeddings = ProgressMeter.encode(st, texts, EncodeOptions.defaults().withBatchSize(batchSize)
-                    .withPrompt(prompt).withPromptName(promptName), err, "mine");
+            embeddings = ProgressMeter.encode(st, texts, options, err, "mine");
         }
         ProgressMeter meter = new ProgressMeter(err, "mine", "compared", "texts with all others", true);
         List<ParaphraseMining.Pair> pairs = ParaphraseMining.mine(embeddings,
                 ParaphraseMining.Options.defaults().withTopK(topK).withMaxPairs(maxPairs), meter::update);
         meter.finish();
         int written = 0;
-        try (Output out = Output.open(output, spec.commandLine().getOut())) {
+        try (Output out = output.open(spec.commandLine().getOut())) {
             Jsonl json = Jsonl.writer(out.writer());
             for (ParaphraseMining.Pair p : pairs) {
                 if (threshold != null && !(p.score() >= threshold)) {
@@ -103,8 +87,8 @@ final class MineCommand implements Callable<Integer> {
             json.flush();
             out.commit();
         }
-        if (output != null) {
-            err.println("koembed mine: wrote " + written + " pairs of " + texts.size() + " texts to " + output);
+        if (output.file != null) {
+            err.println("koembed mine: wrote " + written + " pairs of " + texts.size() + " texts to " + output.file);
         }
         return 0;
     }

@@ -12,13 +12,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code koembed search}: the k nearest documents of each query in an index, as JSONL. */
-@Command(name = "search", mixinStandardHelpOptions = true,
+@Command(name = "search", mixinStandardHelpOptions = true, resourceBundle = "io.koembed.cli.SearchCommand",
         description = {"Search an index made by 'koembed index': one JSON line per query, "
                 + "{\"query\":...,\"hits\":[{\"id\":...,\"score\":...,\"text\":...}]}, hits best first.",
                 "The model is the one the index remembers, or --model, which must be that same model (checked by "
@@ -59,9 +60,8 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--input-format", paramLabel = "txt|jsonl", description = "Override the format the name implies.")
     TextInput.Format format;
 
-    @Option(names = {"-b", "--batch-size"}, defaultValue = "32", paramLabel = "N",
-            description = "Queries per forward pass (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Mixin
+    BatchSize batch; // help text in SearchCommand.properties: here it batches queries
 
     @Parameters(arity = "0..*", paramLabel = "QUERY", description = "The queries.")
     List<String> queries = new ArrayList<>();
@@ -74,9 +74,7 @@ final class SearchCommand implements Callable<Integer> {
         if (candidates != null && candidates < 1) {
             throw new UsageError("--candidates must be at least 1, got " + candidates);
         }
-        if (batchSize < 1) {
-            throw new UsageError("--batch-size must be at least 1, got " + batchSize);
-        }
+        int batchSize = batch.value();
         List<String> all = new ArrayList<>(queries);
         if (input != null) {
             all.addAll(TextInput.read(input, format));
@@ -85,13 +83,13 @@ final class SearchCommand implements Callable<Integer> {
             throw new UsageError("no queries: give them as arguments or with --input FILE");
         }
         if (!VectorIndex.exists(index)) {
-            throw new UsageError(index + ": no index there (no " + VectorIndex.SPEC_FILE + "); build one with koembed index");
+            throw new InputError(index + ": no index there (no " + VectorIndex.SPEC_FILE + "); build one with koembed index");
         }
         PrintWriter err = spec.commandLine().getErr();
         try (VectorIndex idx = VectorIndex.open(index)) {
             Path modelDir = model != null ? ModelLocator.locate(model, null, err) : Path.of(idx.spec().modelPath());
             if (model == null && !Files.isDirectory(modelDir)) {
-                throw new UsageError("the index's model is no longer at " + modelDir + "; pass --model DIR (the same model)");
+                throw new InputError("the index's model is no longer at " + modelDir + "; pass --model DIR (the same model)");
             }
             try (SentenceTransformer st = SentenceTransformer.load(modelDir)) {
                 idx.checkModel(st);

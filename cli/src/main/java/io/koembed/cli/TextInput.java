@@ -53,7 +53,7 @@ final class TextInput {
             try {
                 bytes = Files.readAllBytes(Path.of(path));
             } catch (NoSuchFileException e) {
-                throw new UsageError(path + ": file not found");
+                throw new InputError(path + ": file not found");
             }
             name = path;
         }
@@ -69,16 +69,16 @@ final class TextInput {
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank()) {
-                throw new UsageError(name + ":" + (i + 1) + ": empty line (a .jsonl input holds one JSON string per line; write \"\" for an empty text)");
+                throw new InputError(name + ":" + (i + 1) + ": empty line (a .jsonl input holds one JSON string per line; write \"\" for an empty text)");
             }
             JsonNode node;
             try {
                 node = JSON.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new UsageError(name + ":" + (i + 1) + ": not valid JSON: " + e.getOriginalMessage());
+                throw new InputError(name + ":" + (i + 1) + ": not valid JSON: " + e.getOriginalMessage());
             }
             if (node == null || !node.isTextual()) {
-                throw new UsageError(name + ":" + (i + 1) + ": expected a JSON string, found "
+                throw new InputError(name + ":" + (i + 1) + ": expected a JSON string, found "
                         + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase(Locale.ROOT)));
             }
             texts.add(node.asText());
@@ -118,7 +118,7 @@ final class TextInput {
         CoderResult result = decoder.decode(in, out, true);
         if (result.isError()) {
             int bad = in.position();
-            throw new UsageError(name + ":" + lineNumber + ": invalid UTF-8 at byte offset " + bad
+            throw new InputError(name + ":" + lineNumber + ": invalid UTF-8 at byte offset " + bad
                     + " (byte 0x" + String.format("%02X", bytes[bad] & 0xFF) + ")");
         }
         decoder.flush(out);

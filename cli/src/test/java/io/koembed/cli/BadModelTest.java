@@ -1,5 +1,6 @@
 package io.koembed.cli;
 
+import static io.koembed.cli.CliTestSupport.MODEL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the file and what is wrong; never a stack trace.
  */
 class BadModelTest {
-    private static final Path MODEL = Path.of(System.getProperty("koembed.testdata", "../testdata"))
-            .resolve("fixtures/tiny-xlmr-ko");
 
     @TempDir
     Path tmp;
@@ -43,7 +42,7 @@ class BadModelTest {
     private void assertFailsNaming(Path model, String... parts) throws IOException {
         Path input = tmp.resolve("in.txt");
         Files.writeString(input, "한 남자가 기타를 치고 있다.\n");
-        CliTest.Result r = CliTest.run("encode", "--model", model.toString(), "--input", input.toString());
+        CliTestSupport.Result r = CliTestSupport.run("encode", "--model", model.toString(), "--input", input.toString());
         assertEquals(1, r.code(), r.err());
         for (String part : parts) {
             assertTrue(r.err().contains(part), "stderr lacks '" + part + "': " + r.err());

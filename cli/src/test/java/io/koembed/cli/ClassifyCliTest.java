@@ -1,5 +1,7 @@
 package io.koembed.cli;
 
+import static io.koembed.cli.CliTestSupport.MODEL;
+import static io.koembed.cli.CliTestSupport.TESTDATA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * weights are random, so the accuracy is near chance; these tests check the pipeline, not the number.
  */
 class ClassifyCliTest {
-    static final Path TESTDATA = Path.of(System.getProperty("koembed.testdata", "../testdata"));
-    static final Path MODEL = TESTDATA.resolve("fixtures/tiny-xlmr-ko");
     static final Path KORNLI = TESTDATA.resolve("../data/kornli");
 
     @TempDir
@@ -220,12 +220,12 @@ class ClassifyCliTest {
 
         CliTestSupport.Result unknown = CliTestSupport.run("classify", "train", "-m", MODEL.toString(), "--train",
                 tmp.resolve("data.csv").toString(), "--out", out.toString());
-        assertEquals(1, unknown.code());
+        assertEquals(2, unknown.code(), "a format to give is a usage error");
         assertTrue(unknown.err().contains("give --format"), unknown.err());
 
         CliTestSupport.Result txt = CliTestSupport.run("classify", "train", "-m", MODEL.toString(), "--train",
                 bad.toString(), "--format", "txt", "--out", out.toString());
-        assertEquals(1, txt.code());
+        assertEquals(2, txt.code());
         assertTrue(txt.err().contains("no labels"), txt.err());
 
         CliTestSupport.Result none = CliTestSupport.run("classify");

@@ -7,17 +7,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Running the CLI in-process and reading its JSONL, for the mining and classification CLI tests. */
+/** What the CLI tests share: the fixture model, running the CLI in-process, and reading its JSONL. */
 final class CliTestSupport {
     static final ObjectMapper JSON = new ObjectMapper();
+    static final Path TESTDATA = Path.of(System.getProperty("koembed.testdata", "../testdata"));
+    /** The tiny XLM-R fixture: the real architecture and tokenizer, random weights. */
+    static final Path MODEL = TESTDATA.resolve("fixtures/tiny-xlmr-ko");
 
     private CliTestSupport() {}
 
     record Result(int code, String out, String err) {}
 
+    /** Runs {@code koembed ARGS} as {@link Main#main} does, with stdout and stderr captured. */
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -25,6 +30,7 @@ final class CliTestSupport {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /** The JSON objects of a JSONL output, checking that each line is one object. */
     static List<JsonNode> lines(String jsonl) throws IOException {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : jsonl.split("\n")) {

@@ -1,5 +1,9 @@
 package io.koembed.cli;
 
+import static io.koembed.cli.CliTestSupport.JSON;
+import static io.koembed.cli.CliTestSupport.MODEL;
+import static io.koembed.cli.CliTestSupport.TESTDATA;
+import static io.koembed.cli.CliTestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.koembed.cli.CliTestSupport.Result;
 import io.koembed.eval.Correlation;
 import io.koembed.eval.EmbeddingSimilarityEvaluator;
 import io.koembed.eval.PairScores;
@@ -17,8 +21,6 @@ import io.koembed.st.SentenceTransformer;
 import io.koembed.st.Similarity;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,22 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code koembed eval} end to end on the tiny XLM-R fixture. */
 class EvalCommandTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path TESTDATA = Path.of(System.getProperty("koembed.testdata", "../testdata"));
-    private static final Path MODEL = TESTDATA.resolve("fixtures/tiny-xlmr-ko");
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
     @TempDir
     Path tmp;
-
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     /** The metric rows of the printed Markdown table, in order. */
     static Map<String, String> table(String stdout) {
@@ -66,13 +56,13 @@ class EvalCommandTest {
         Path out = tmp.resolve("out");
         Result r = run("eval", "--model", MODEL.toString(), "--dataset", "korsts-dev", "--out", out.toString(),
                 "--batch-size", "32");
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("model:   " + MODEL), r.out);
-        assertTrue(r.out.contains("dataset: korsts-dev ("), r.out);
-        assertTrue(r.out.contains("pairs:   1500 "), r.out);
-        assertTrue(r.out.contains("\n| metric "), r.out);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("model:   " + MODEL), r.out());
+        assertTrue(r.out().contains("dataset: korsts-dev ("), r.out());
+        assertTrue(r.out().contains("pairs:   1500 "), r.out());
+        assertTrue(r.out().contains("\n| metric "), r.out());
 
-        Map<String, String> printed = table(r.out);
+        Map<String, String> printed = table(r.out());
         assertEquals(EmbeddingSimilarityEvaluator.METRICS, List.copyOf(printed.keySet()));
 
         // Recompute every metric from the model's own embeddings, independently of the evaluator's code path.
@@ -160,8 +150,8 @@ class EvalCommandTest {
             Path file = TESTDATA.resolve("eval").resolve(set.getValue().get("file").asText());
             Result r = run("eval", "--model", MODEL.toString(), "--dataset", file.toString(),
                     "--out", tmp.resolve(set.getKey()).toString(), "--no-plot");
-            assertEquals(0, r.code, r.err);
-            Map<String, String> printed = table(r.out);
+            assertEquals(0, r.code(), r.err());
+            Map<String, String> printed = table(r.out());
             for (String m : EmbeddingSimilarityEvaluator.METRICS) {
                 assertEquals(set.getValue().get("metrics").get(m).asDouble(), Double.parseDouble(printed.get(m)),
                         2e-5, set.getKey() + " " + m);
@@ -177,7 +167,7 @@ class EvalCommandTest {
         Result r = run("eval", "--model", MODEL.toString(), "--dataset",
                 TESTDATA.resolve("eval/fixture_pairs_korsts.jsonl").toString(), "--out", out.toString(),
                 "--name", "sts-dev", "--no-plot");
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         assertTrue(Files.exists(out.resolve("similarity_evaluation_sts-dev_results.csv")));
         assertTrue(Files.exists(out.resolve("similarity_evaluation_sts-dev_metrics.json")));
         assertFalse(Files.exists(out.resolve("similarity_evaluation_sts-dev_scatter.png")));
@@ -186,11 +176,11 @@ class EvalCommandTest {
     @Test
     void unknownDatasetIsOneLineListingTheNames() {
         Result r = run("eval", "--model", MODEL.toString(), "--dataset", "korsts-train", "--out", tmp.toString());
-        assertEquals(1, r.code);
-        assertEquals("", r.out);
-        assertEquals(1, r.err.lines().count(), r.err);
-        assertTrue(r.err.startsWith("koembed: error: unknown dataset 'korsts-train'"), r.err);
-        assertTrue(r.err.contains("korsts-dev, korsts-test, klue-sts-dev, stsb-dev, stsb-test"), r.err);
+        assertEquals(1, r.code());
+        assertEquals("", r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("koembed: error: unknown dataset 'korsts-train'"), r.err());
+        assertTrue(r.err().contains("korsts-dev, korsts-test, klue-sts-dev, stsb-dev, stsb-test"), r.err());
     }
 
     @Test
@@ -200,18 +190,18 @@ class EvalCommandTest {
                 + "g\tf\t2012\t1\t4.0\ta\tb\n"
                 + "g\tf\t2012\t2\tfour\tc\td\n");
         Result r = run("eval", "--model", MODEL.toString(), "--dataset", bad.toString(), "--out", tmp.toString());
-        assertEquals(1, r.code);
-        assertEquals("koembed: error: " + bad + ":3: score 'four' is not a number", r.err.strip());
+        assertEquals(1, r.code());
+        assertEquals("koembed: error: " + bad + ":3: score 'four' is not a number", r.err().strip());
     }
 
     @Test
     void badBatchSizeAndName() {
         Result r = run("eval", "--model", MODEL.toString(), "--dataset", "korsts-dev", "--batch-size", "0");
-        assertEquals(1, r.code);
-        assertEquals("koembed: error: --batch-size must be at least 1, got 0", r.err.strip());
+        assertEquals(2, r.code(), "a usage error");
+        assertEquals("koembed: error: --batch-size must be at least 1, got 0", r.err().strip());
         Result n = run("eval", "--model", MODEL.toString(), "--dataset", "korsts-dev", "--name", "../x");
-        assertEquals(1, n.code);
-        assertEquals(1, n.err.lines().count(), n.err);
+        assertEquals(2, n.code(), "a usage error");
+        assertEquals(1, n.err().lines().count(), n.err());
     }
 
     @Test

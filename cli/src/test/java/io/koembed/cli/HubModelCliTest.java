@@ -1,5 +1,6 @@
 package io.koembed.cli;
 
+import static io.koembed.cli.CliTestSupport.MODEL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -17,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * in core against a local stand-in for the Hub (HubClientTest).
  */
 class HubModelCliTest {
-    private static final Path TESTDATA = Path.of(System.getProperty("koembed.testdata", "../testdata"));
-    private static final Path MODEL = TESTDATA.resolve("fixtures/tiny-xlmr-ko");
     private static final String REPO = "koembed-test/tiny-xlmr-ko";
     private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
@@ -46,13 +45,13 @@ class HubModelCliTest {
 
     @Test
     void aHubIdGivesWhatTheLocalDirectoryGives() {
-        CliTest.Result local = CliTest.run("encode", "--model", MODEL.toString(), "--input", input.toString());
+        CliTestSupport.Result local = CliTestSupport.run("encode", "--model", MODEL.toString(), "--input", input.toString());
         assertEquals(0, local.code(), local.err());
         for (String[] model : new String[][] {{REPO}, {REPO + "@main"}, {REPO, "--revision", "main"},
                 {REPO + "@" + COMMIT}}) {
             String[] args = Stream.concat(Stream.of("encode", "--input", input.toString(), "--model"),
                     Stream.of(model)).toArray(String[]::new);
-            CliTest.Result hub = CliTest.run(args);
+            CliTestSupport.Result hub = CliTestSupport.run(args);
             assertEquals(0, hub.code(), hub.err());
             assertEquals(local.out(), hub.out(), String.join(" ", model));
         }
@@ -60,7 +59,7 @@ class HubModelCliTest {
 
     @Test
     void withoutTheModelInTheCacheOneLineSaysWhatWasTried() {
-        CliTest.Result r = CliTest.run("similarity", "a", "b"); // the default model, upskyy/e5-base-korean
+        CliTestSupport.Result r = CliTestSupport.run("similarity", "a", "b"); // the default model, upskyy/e5-base-korean
         assertEquals(1, r.code());
         assertEquals("koembed: error: upskyy/e5-base-korean@main is not in the cache (looked for "
                 + Path.of(System.getenv("HF_HUB_CACHE"), "models--upskyy--e5-base-korean", "refs", "main")
@@ -71,14 +70,15 @@ class HubModelCliTest {
 
     @Test
     void aRevisionIsGivenOnceAndOnlyForHubIds() {
-        CliTest.Result twice = CliTest.run("similarity", "--model", REPO + "@main", "--revision", "main", "a", "b");
-        assertEquals(1, twice.code());
+        CliTestSupport.Result twice = CliTestSupport.run("similarity", "--model", REPO + "@main", "--revision", "main", "a", "b");
+        assertEquals(2, twice.code(), "a usage error");
         assertEquals("koembed: error: give the revision once: " + REPO + "@main already names one, so drop "
                 + "--revision\n", twice.err());
-        CliTest.Result local = CliTest.run("similarity", "--model", MODEL.toString(), "--revision", "main", "a", "b");
+        CliTestSupport.Result local = CliTestSupport.run("similarity", "--model", MODEL.toString(), "--revision", "main", "a", "b");
+        assertEquals(2, local.code(), "a usage error");
         assertEquals("koembed: error: --revision is for Hub model ids, but " + MODEL + " is a local directory\n",
                 local.err());
-        CliTest.Result bad = CliTest.run("similarity", "--model", "a/b", "--revision", "../x", "a", "b");
+        CliTestSupport.Result bad = CliTestSupport.run("similarity", "--model", "a/b", "--revision", "../x", "a", "b");
         assertEquals("koembed: error: revision '../x' of a/b: '..' is not allowed as a part of it\n", bad.err());
     }
 }

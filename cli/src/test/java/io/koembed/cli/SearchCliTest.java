@@ -1,5 +1,7 @@
 package io.koembed.cli;
 
+import static io.koembed.cli.CliTestSupport.MODEL;
+import static io.koembed.cli.CliTestSupport.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** koembed index / search / encode --precision, end to end on the tiny XLM-R fixture. */
 class SearchCliTest {
-    private static final Path MODEL = Path.of(System.getProperty("koembed.testdata", "../testdata"))
-            .resolve("fixtures/tiny-xlmr-ko");
     private static final List<String> CORPUS = List.of("아이를 가진 엄마가 해변을 걷는다.", "두 사람이 해변을 걷는다.",
             "한 남자가 해변에서 개를 산책시킨다.", "안녕하세요?", "한국어 문장 임베딩을 위한 버트 모델입니다.",
             "이집트 군대가 형제애를 단속하다", "두 남자가 축구 경기를 보고 간식을 먹는다.");
@@ -29,22 +29,18 @@ class SearchCliTest {
     @TempDir
     Path tmp;
 
-    static CliTest.Result run(String... args) {
-        return CliTest.run(args);
-    }
-
     @Test
     void indexThenSearchThenAppend() throws IOException {
         Path corpus = tmp.resolve("corpus.txt");
         Files.write(corpus, CORPUS, StandardCharsets.UTF_8);
         Path index = tmp.resolve("idx");
-        CliTest.Result r = run("index", "--model", MODEL.toString(), "--input", corpus.toString(), "--index", index.toString());
+        CliTestSupport.Result r = run("index", "--model", MODEL.toString(), "--input", corpus.toString(), "--index", index.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("indexed 7 texts"), r.err());
 
-        CliTest.Result s = run("search", "--index", index.toString(), "-k", "3", CORPUS.get(2), "해변");
+        CliTestSupport.Result s = run("search", "--index", index.toString(), "-k", "3", CORPUS.get(2), "해변");
         assertEquals(0, s.code(), s.err());
-        List<JsonNode> lines = CliTest.lines(s.out());
+        List<JsonNode> lines = CliTestSupport.lines(s.out());
         assertEquals(2, lines.size());
         JsonNode first = lines.get(0);
         assertEquals(CORPUS.get(2), first.get("query").asText());
@@ -64,7 +60,7 @@ class SearchCliTest {
         assertTrue(r.err().contains("appended 3 texts") && r.err().contains("9 documents now"), r.err());
         s = run("search", "--index", index.toString(), "-k", "1", "--model", MODEL.toString(), "해변에서 노는 아이들", "바뀐 인사", "자동 아이디");
         assertEquals(0, s.code(), s.err());
-        lines = CliTest.lines(s.out());
+        lines = CliTestSupport.lines(s.out());
         assertEquals("beach", lines.get(0).get("hits").get(0).get("id").asText());
         assertEquals("3", lines.get(1).get("hits").get(0).get("id").asText());
         assertEquals("바뀐 인사", lines.get(1).get("hits").get(0).get("text").asText());
@@ -100,11 +96,11 @@ class SearchCliTest {
             long at = 8 + len.flip().getLong() + 1000;
             ch.write(ByteBuffer.wrap(new byte[] {42, 42, 42, 42}), at);
         }
-        CliTest.Result s = run("search", "--index", index.toString(), "--model", other.toString(), "해변");
+        CliTestSupport.Result s = run("search", "--index", index.toString(), "--model", other.toString(), "해변");
         assertEquals(1, s.code());
         assertTrue(s.err().startsWith("koembed: error: the index at ") && s.err().contains("was built by the model at"), s.err());
         assertEquals(1, s.err().strip().lines().count(), s.err());
-        CliTest.Result a = run("index", "-m", other.toString(), "-i", corpus.toString(), "--index", index.toString());
+        CliTestSupport.Result a = run("index", "-m", other.toString(), "-i", corpus.toString(), "--index", index.toString());
         assertEquals(1, a.code());
         assertTrue(a.err().contains("was built by the model at"), a.err());
     }
@@ -114,7 +110,7 @@ class SearchCliTest {
         Path index = tmp.resolve("idx");
         Path empty = tmp.resolve("empty.txt");
         Files.writeString(empty, "");
-        CliTest.Result r = run("index", "-m", MODEL.toString(), "-i", empty.toString(), "--index", index.toString());
+        CliTestSupport.Result r = run("index", "-m", MODEL.toString(), "-i", empty.toString(), "--index", index.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("empty.txt: no texts to index"), r.err());
         assertFalse(Files.exists(index.resolve("koembed-index.json")), "no index is created from bad input");
@@ -143,23 +139,23 @@ class SearchCliTest {
         Path corpus = tmp.resolve("long.txt");
         Files.write(corpus, List.of("짧은 문장", longText), StandardCharsets.UTF_8);
         Path index = tmp.resolve("idx");
-        CliTest.Result r = run("index", "-m", MODEL.toString(), "-i", corpus.toString(), "--index", index.toString());
+        CliTestSupport.Result r = run("index", "-m", MODEL.toString(), "-i", corpus.toString(), "--index", index.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("1 text is longer than the model's max_seq_length of 128 tokens")
                 && r.err().contains("long.txt:2"), r.err());
-        CliTest.Result s = run("search", "--index", index.toString(), "-k", "1", longText);
+        CliTestSupport.Result s = run("search", "--index", index.toString(), "-k", "1", longText);
         assertEquals(0, s.code(), s.err());
         assertTrue(s.err().contains("query 1 is") && s.err().contains("reads only the first 128"), s.err());
-        assertEquals("1", CliTest.lines(s.out()).get(0).get("hits").get(0).get("id").asText());
+        assertEquals("1", CliTestSupport.lines(s.out()).get(0).get("hits").get(0).get("id").asText());
     }
 
     @Test
     void encodePrecisionAndTruncateDim() throws IOException {
         Path in = tmp.resolve("in.txt");
         Files.write(in, CORPUS, StandardCharsets.UTF_8);
-        CliTest.Result f = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--truncate-dim", "16", "--normalize");
+        CliTestSupport.Result f = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--truncate-dim", "16", "--normalize");
         assertEquals(0, f.code(), f.err());
-        JsonNode v = CliTest.lines(f.out()).get(0).get("embedding");
+        JsonNode v = CliTestSupport.lines(f.out()).get(0).get("embedding");
         assertEquals(16, v.size());
         double norm = 0;
         for (JsonNode x : v) {
@@ -167,9 +163,9 @@ class SearchCliTest {
         }
         assertEquals(1.0, norm, 1e-5);
 
-        CliTest.Result i8 = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--precision", "int8");
+        CliTestSupport.Result i8 = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--precision", "int8");
         assertEquals(0, i8.code(), i8.err());
-        List<JsonNode> rows = CliTest.lines(i8.out());
+        List<JsonNode> rows = CliTestSupport.lines(i8.out());
         assertEquals(CORPUS.size(), rows.size());
         assertEquals(64, rows.get(0).get("embedding").size());
         boolean sawMin = false;
@@ -181,14 +177,14 @@ class SearchCliTest {
         }
         assertTrue(sawMin, "self-calibrated int8 puts each dimension's minimum at -128");
 
-        CliTest.Result ub = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--precision", "ubinary");
+        CliTestSupport.Result ub = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--precision", "ubinary");
         assertEquals(0, ub.code(), ub.err());
-        JsonNode bits = CliTest.lines(ub.out()).get(0).get("embedding");
+        JsonNode bits = CliTestSupport.lines(ub.out()).get(0).get("embedding");
         assertEquals(8, bits.size()); // 64 dims, 8 per number
         for (JsonNode x : bits) {
             assertTrue(x.asInt() >= 0 && x.asInt() <= 255);
         }
-        CliTest.Result bad = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--precision", "float16");
+        CliTestSupport.Result bad = run("encode", "-m", MODEL.toString(), "-i", in.toString(), "--precision", "float16");
         assertEquals(2, bad.code());
     }
 }

@@ -53,13 +53,18 @@ public final class SemanticSearch {
             return () -> (row, out) -> {
                 k.dots(corpus.segment(row), corpus.offset(row), flat, qn, dim, out);
                 if (cosine) {
-                    float cn = Math.max(corpus.norm(row), 1e-12f);
-                    for (int j = 0; j < qn; j++) {
-                        out[j] = out[j] / (qNorm[j] * cn);
-                    }
+                    dotsToCosines(out, qn, qNorm, corpus.norm(row));
                 }
             };
         });
+    }
+
+    /** One corpus row's dot products with {@code qn} queries, divided by the norms into cosines, in place. */
+    private static void dotsToCosines(float[] dots, int qn, float[] queryNorms, float rowNorm) {
+        float cn = Math.max(rowNorm, 1e-12f);
+        for (int j = 0; j < qn; j++) {
+            dots[j] = dots[j] / (queryNorms[j] * cn);
+        }
     }
 
     /**
@@ -82,10 +87,7 @@ public final class SemanticSearch {
                     corpus.decodeValues(r, row);
                     k.dots(row, flat, qn, dim, out);
                     if (cosine) {
-                        float cn = Math.max(corpus.norm(r), 1e-12f);
-                        for (int j = 0; j < qn; j++) {
-                            out[j] = out[j] / (qNorm[j] * cn);
-                        }
+                        dotsToCosines(out, qn, qNorm, corpus.norm(r));
                     }
                 };
             };

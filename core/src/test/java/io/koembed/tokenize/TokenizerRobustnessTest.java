@@ -99,6 +99,23 @@ class TokenizerRobustnessTest {
     }
 
     @Test
+    void aTokenizerConfigThatIsNoObjectIsRefusedAsTheModelLoaderRefusesIt() throws Exception {
+        // The pad token (and the other special tokens) come from tokenizer_config.json; one that holds no object
+        // is refused with the file named, by the tokenizer alone as by the whole model.
+        Path model = Fixtures.copyModel("tiny-xlmr-ko", dir.resolve("config-array"), "tokenizer_config.json");
+        Path config = model.resolve("tokenizer_config.json");
+        Files.writeString(config, "[\"<pad>\"]");
+        String expected = config + ": expected a JSON object, found array";
+        var e = assertThrows(ModelFormatException.class,
+                () -> Tokenizer.fromTokenizerJson(model.resolve("tokenizer.json")));
+        assertEquals(expected, e.getMessage());
+        e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(model));
+        assertEquals(expected, e.getMessage());
+        e = assertThrows(ModelFormatException.class, () -> io.koembed.st.SentenceTransformer.load(model));
+        assertEquals(expected, e.getMessage());
+    }
+
+    @Test
     void unsupportedComponentsAreRefusedByName() {
         refused("normalizer", "Prepend",
                 root -> root.set("normalizer", Reference.parse("{\"type\":\"Prepend\",\"prepend\":\"x\"}")));

@@ -3,6 +3,7 @@ package io.koembed.index;
 import io.koembed.search.Hit;
 import io.koembed.search.SearchOptions;
 import io.koembed.search.SemanticSearch;
+import io.koembed.search.SyntheticVectors;
 import io.koembed.st.Similarity;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,6 +8,7 @@ import io.koembed.search.Hit;
 import io.koembed.st.ModelFingerprint;
 import io.koembed.search.SearchOptions;
 import io.koembed.search.SemanticSearch;
+import io.koembed.search.SyntheticVectors;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.st.Similarity;
