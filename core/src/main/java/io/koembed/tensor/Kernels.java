@@ -64,7 +64,7 @@ public final class Kernels {
             // output columns: each worker streams only its own panels of W, for batch 1 as for batch 64
             parallel.forRange(panels, t, 1, (q0, q1) -> ops.matmul(a, w, bias, c, 0, m, q0, q1));
         } else {
-            parallel.forRange(m, t, 6, (i0, i1) -> ops.matmul(a, w, bias, c, i0, i1, 0, panels));
+            parallel.forRange(m, t, 4, (i0, i1) -> ops.matmul(a, w, bias, c, i0, i1, 0, panels));
         }
     }
 

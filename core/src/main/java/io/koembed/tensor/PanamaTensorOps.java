@@ -57,19 +57,28 @@ final class PanamaTensorOps implements TensorOps {
 
     // ---------------------------------------------------------------------------------------------------------
     // matmul: C = A · Wᵀ + bias with W packed in panels of 2 vectors of output channels (PackedMatrix). The
-    // kernel computes a 6 × 2L block of C: per step p it loads the two weight vectors W[j0 .. j0+2L, p] once and
-    // broadcasts A[i, p] of 6 rows against them, 12 independent FMA accumulators (+ 2 weights + 1 broadcast =
-    // AVX2's 16 registers). Each output element is one FMA chain over p = 0 .. k-1 from zero in one lane, then
-    // the INT8 scale and the bias: the scalar twin does exactly that, so the two agree bit for bit, and a token's
-    // result does not depend on where it sits in a packed batch. Rows past the end of a block repeat the last
-    // real row (computed, not stored), so there is one kernel for every block.
+    // kernel computes a 4 × 2L block of C: per step p it loads the two weight vectors W[j0 .. j0+2L, p] once and
+    // broadcasts A[i, p] of 4 rows against them into 8 independent FMA accumulators. Each output element is one
+    // FMA chain over p = 0 .. k-1 from zero in one lane, then the INT8 scale and the bias: the scalar twin does
+    // exactly that, so the two agree bit for bit, and a token's result does not depend on where it sits in a
+    // packed batch. Rows past the end of a block repeat the last real row (computed, not stored), so there is one
+    // kernel for every block.
+    //
+    // Why 4 rows and not 6 (12 accumulators, the classic AVX2 tile): C2 is free to load all broadcasts of a step
+    // before the first FMA, and whether it does depends on the loop shape it builds, which depends on JVM flags
+    // (loop strip mining is on under G1 and ZGC, off under Parallel and Serial GC). With 6 rows that needs
+    // 12 + 2 + 6 = 20 of AVX2's 16 registers: C2 then keeps 5 accumulators on the stack, and the kernel loses
+    // 40 % (seen in its code under -XX:+UseParallelGC). 4 rows need 8 + 2 + 4 = 14 registers whichever order C2
+    // picks. Measured on the 2-core Zen 1 machine (best of 4, alternating, 2 threads, XLM-R base shapes): 656 rows
+    // 72-74 GFLOP/s for both tiles under G1, 55-61 against 44-45 under Parallel GC; 20 rows (one sentence) 67-68
+    // against 53-58 under G1, as no rows are wasted on padding a 6-row block.
     //
     // float32 panels are read in place from the packed heap array. bfloat16 and int8 panels are widened to float32
     // into a scratch panel (exact conversions) before the kernel runs over all rows: the kernel stays one, and the
     // conversion is paid once per panel, not per row.
     // ---------------------------------------------------------------------------------------------------------
 
-    private static final int MR = 6;
+    private static final int MR = 4;
     private static final int NR = 2 * L;
     /** Species for reading L packed bfloat16 / int8 values, or null where the Vector API has no such shape. */
     private static final VectorSpecies<Short> HALF_SPECIES = speciesOrNull(short.class, 16 * L);
@@ -116,15 +125,15 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     /**
-     * acc[r · NR + jj] = Σ_p A[i + r, p] · panel[base + p · NR + jj] for r < 6, jj < NR (rows ≥ {@code rows}
+     * acc[r · NR + jj] = Σ_p A[i + r, p] · panel[base + p · NR + jj] for r < 4, jj < NR (rows ≥ {@code rows}
      * repeat the last).
      */
     private static void block(float[] a, int k, float[] panel, int base, int i, int rows, float[] acc) {
         int last = i + rows - 1;
         int a0 = i * k, a1 = Math.min(i + 1, last) * k, a2 = Math.min(i + 2, last) * k;
-        int a3 = Math.min(i + 3, last) * k, a4 = Math.min(i + 4, last) * k, a5 = Math.min(i + 5, last) * k;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a3 = Math.min(i + 3, last) * k;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int p = 0; p < k; p++) {
             FloatVector w0 = FloatVector.fromArray(S, panel, base + p * NR);
             FloatVector w1 = FloatVector.fromArray(S, panel, base + p * NR + L);
@@ -140,12 +149,6 @@ final class PanamaTensorOps implements TensorOps {
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(w0, c30);
             c31 = x.fma(w1, c31);
-            x = FloatVector.broadcast(S, a[a4 + p]);
-            c40 = x.fma(w0, c40);
-            c41 = x.fma(w1, c41);
-            x = FloatVector.broadcast(S, a[a5 + p]);
-            c50 = x.fma(w0, c50);
-            c51 = x.fma(w1, c51);
         }
         c00.intoArray(acc, 0);
         c01.intoArray(acc, L);
@@ -155,10 +158,6 @@ final class PanamaTensorOps implements TensorOps {
         c21.intoArray(acc, 2 * NR + L);
         c30.intoArray(acc, 3 * NR);
         c31.intoArray(acc, 3 * NR + L);
-        c40.intoArray(acc, 4 * NR);
-        c41.intoArray(acc, 4 * NR + L);
-        c50.intoArray(acc, 5 * NR);
-        c51.intoArray(acc, 5 * NR + L);
     }
 
     /** {@link PackedMatrix#decodePanel} on vectors: bfloat16 bits shifted into floats, int8 converted. */
