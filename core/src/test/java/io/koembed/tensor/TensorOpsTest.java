@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Vector API kernels against their scalar twins, and the scalar twins against double-precision references,
- * on random shapes including sizes that are not multiples of the vector length or of the matmul's 6-row blocks
+ * on random shapes including sizes that are not multiples of the vector length or of the matmul's 4-row blocks
  * and panels.
  */
 class TensorOpsTest {
