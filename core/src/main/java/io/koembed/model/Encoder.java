@@ -1,6 +1,7 @@
 package io.koembed.model;
 
 import io.koembed.ModelFormatException;
+import io.koembed.tensor.Activation;
 import io.koembed.tensor.Kernels;
 import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
@@ -34,7 +35,9 @@ public final class Encoder implements AutoCloseable {
     /**
      * All weights, shapes in config terms: V vocab_size, P max_position_embeddings, Y type_vocab_size,
      * H hidden_size, I intermediate_size, N num_hidden_layers. Tables are little-endian F32 segments; the
-     * Linear weights, [out, in] in the file, are packed; the per-layer arrays are indexed by layer.
+     * Linear weights, [out, in] in the file, are packed; the per-layer arrays are indexed by layer. Query, key
+     * and value are one matrix (their rows stacked), so that one matmul reads x once and splits once across
+     * the pool instead of three times.
      */
     record Weights(
             MemorySegment wordEmbeddings,      // (V, H)
@@ -42,12 +45,8 @@ public final class Encoder implements AutoCloseable {
             MemorySegment tokenTypeEmbeddings, // (Y, H)
             float[] embeddingNormWeight,       // (H)
             float[] embeddingNormBias,         // (H)
-            PackedMatrix[] wq,                // (N, H, H)  attention.self.query.weight
-            float[][] bq,                      // (N, H)
-            PackedMatrix[] wk,                // (N, H, H)  attention.self.key.weight
-            float[][] bk,                      // (N, H)
-            PackedMatrix[] wv,                // (N, H, H)  attention.self.value.weight
-            float[][] bv,                      // (N, H)
+            PackedMatrix[] wqkv,              // (N, 3H, H) attention.self.query, key and value weights, stacked
+            float[][] bqkv,                    // (N, 3H)    their biases, stacked the same way
             PackedMatrix[] wo,                // (N, H, H)  attention.output.dense.weight
             float[][] bo,                      // (N, H)
             float[][] attentionNormWeight,     // (N, H)     attention.output.LayerNorm
@@ -112,19 +111,15 @@ public final class Encoder implements AutoCloseable {
                                        WeightPrecision precision) {
         int n = c.numHiddenLayers(), h = c.hiddenSize(), in = c.intermediateSize();
         Loader l = new Loader(st, c, arena, kernels, precision);
-        PackedMatrix[] wq = new PackedMatrix[n], wk = new PackedMatrix[n], wv = new PackedMatrix[n],
-                wo = new PackedMatrix[n], wi = new PackedMatrix[n], wf = new PackedMatrix[n];
-        float[][] bq = new float[n][], bk = new float[n][], bv = new float[n][], bo = new float[n][],
-                bi = new float[n][], bf = new float[n][], anw = new float[n][], anb = new float[n][],
-                onw = new float[n][], onb = new float[n][];
+        PackedMatrix[] wqkv = new PackedMatrix[n], wo = new PackedMatrix[n], wi = new PackedMatrix[n],
+                wf = new PackedMatrix[n];
+        float[][] bqkv = new float[n][], bo = new float[n][], bi = new float[n][], bf = new float[n][],
+                anw = new float[n][], anb = new float[n][], onw = new float[n][], onb = new float[n][];
         for (int i = 0; i < n; i++) {
             String p = "encoder.layer." + i + ".";
-            wq[i] = l.matrix(p + "attention.self.query.weight", h, h);
-            bq[i] = l.vector(p + "attention.self.query.bias", h);
-            wk[i] = l.matrix(p + "attention.self.key.weight", h, h);
-            bk[i] = l.vector(p + "attention.self.key.bias", h);
-            wv[i] = l.matrix(p + "attention.self.value.weight", h, h);
-            bv[i] = l.vector(p + "attention.self.value.bias", h);
+            String[] qkv = {p + "attention.self.query.", p + "attention.self.key.", p + "attention.self.value."};
+            wqkv[i] = l.stackedMatrix(qkv, "weight", h, h);
+            bqkv[i] = l.stackedVector(qkv, "bias", h);
             wo[i] = l.matrix(p + "attention.output.dense.weight", h, h);
             bo[i] = l.vector(p + "attention.output.dense.bias", h);
             anw[i] = l.vector(p + "attention.output.LayerNorm.weight", h);
@@ -142,7 +137,7 @@ public final class Encoder implements AutoCloseable {
                 l.table("embeddings.token_type_embeddings.weight", c.typeVocabSize(), h),
                 l.vector("embeddings.LayerNorm.weight", h),
                 l.vector("embeddings.LayerNorm.bias", h),
-                wq, bq, wk, bk, wv, bv, wo, bo, anw, anb, wi, bi, wf, bf, onw, onb);
+                wqkv, bqkv, wo, bo, anw, anb, wi, bi, wf, bf, onw, onb);
     }
 
     /** Finds weights under their bare or prefixed names and checks their shapes against the config. */
@@ -159,6 +154,37 @@ public final class Encoder implements AutoCloseable {
             try (Arena widened = Arena.ofConfined()) { // F16/BF16 files: the float32 copy lives only while packing
                 return kernels.pack(st.floats(stored, widened), rows, cols, precision, arena);
             }
+        }
+
+        /**
+         * The Linear weights {@code prefix + suffix} for each prefix, each [rows, cols], stacked row-wise into one
+         * matrix [prefixes · rows, cols] and packed: output channels of the first, then the second, ...
+         */
+        PackedMatrix stackedMatrix(String[] prefixes, String suffix, int rows, int cols) {
+            long bytes = 4L * rows * cols;
+            try (Arena stacked = Arena.ofConfined()) {
+                MemorySegment all = stacked.allocate(bytes * prefixes.length, 64);
+                for (int i = 0; i < prefixes.length; i++) {
+                    String stored = checked(prefixes[i] + suffix, rows, cols);
+                    try (Arena widened = Arena.ofConfined()) {
+                        MemorySegment one = st.floats(stored, widened);
+                        MemorySegment.copy(one, 0, all, i * bytes, bytes);
+                        if (one.isMapped()) {
+                            one.unload(); // as pack does: the packed copy is the one that stays resident
+                        }
+                    }
+                }
+                return kernels.pack(all, prefixes.length * rows, cols, precision, arena);
+            }
+        }
+
+        /** The vectors {@code prefix + suffix}, each [len], concatenated in the order of the prefixes. */
+        float[] stackedVector(String[] prefixes, String suffix, int len) {
+            float[] all = new float[prefixes.length * len];
+            for (int i = 0; i < prefixes.length; i++) {
+                System.arraycopy(vector(prefixes[i] + suffix, len), 0, all, i * len, len);
+            }
+            return all;
         }
 
         float[] vector(String name, long len) {
@@ -244,23 +270,18 @@ public final class Encoder implements AutoCloseable {
         }
         k.addLayerNorm(x, null, T, H, w.embeddingNormWeight(), w.embeddingNormBias(), eps);
 
-        float[] q = new float[T * H];      // (T, H)
-        float[] kk = new float[T * H];     // (T, H)
-        float[] v = new float[T * H];      // (T, H)
+        float[] qkv = new float[T * 3 * H]; // (T, 3H): query | key | value of each token
         float[] ctx = new float[T * H];    // (T, H) attention output before the dense layer
         float[] tmp = new float[T * H];    // (T, H) sublayer output before add & norm
         float[] ffn = new float[T * I];    // (T, I)
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             // self-attention
-            k.matmul(x, T, w.wq()[l], w.bq()[l], q);
-            k.matmul(x, T, w.wk()[l], w.bk()[l], kk);
-            k.matmul(x, T, w.wv()[l], w.bv()[l], v);
-            k.attention(q, kk, v, ctx, H, heads, b.starts());
+            k.matmul(x, T, w.wqkv()[l], w.bqkv()[l], qkv);
+            k.attention(qkv, ctx, H, heads, b.starts());
             k.matmul(ctx, T, w.wo()[l], w.bo()[l], tmp);
             k.addLayerNorm(x, tmp, T, H, w.attentionNormWeight()[l], w.attentionNormBias()[l], eps);
             // feed-forward
-            k.matmul(x, T, w.wi()[l], w.bi()[l], ffn);
-            k.gelu(ffn, T * I);
+            k.matmul(x, T, w.wi()[l], w.bi()[l], Activation.GELU, ffn);
             k.matmul(ffn, T, w.wf()[l], w.bf()[l], tmp);
             k.addLayerNorm(x, tmp, T, H, w.outputNormWeight()[l], w.outputNormBias()[l], eps);
         }

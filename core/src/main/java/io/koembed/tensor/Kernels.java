@@ -49,6 +49,16 @@ public final class Kernels {
      * @param bias null for none
      */
     public void matmul(float[] a, int m, PackedMatrix w, float[] bias, float[] c) {
+        matmul(a, m, w, bias, Activation.NONE, c);
+    }
+
+    /**
+     * {@code C[m, n] = act(A[m, k] · W[n, k]ᵀ + bias[n])}: the activation is applied to each block of C right after
+     * the block is computed, while it is in cache (it costs a pass over C otherwise).
+     *
+     * @param bias null for none
+     */
+    public void matmul(float[] a, int m, PackedMatrix w, float[] bias, Activation act, float[] c) {
         int k = w.cols(), n = w.rows();
         if ((long) m * k > a.length || (long) m * n > c.length || (bias != null && bias.length < n)
                 || w.panelWidth() != ops.panelWidth()) {
@@ -59,12 +69,12 @@ public final class Kernels {
         }
         int t = parallel.threads(), panels = w.panels();
         if ((long) m * n * k < PARALLEL_MIN_FMAS || t == 1) {
-            ops.matmul(a, w, bias, c, 0, m, 0, panels);
+            ops.matmul(a, w, bias, act, c, 0, m, 0, panels);
         } else if (panels >= 2 * t) {
             // output columns: each worker streams only its own panels of W, for batch 1 as for batch 64
-            parallel.forRange(panels, t, 1, (q0, q1) -> ops.matmul(a, w, bias, c, 0, m, q0, q1));
+            parallel.forRange(panels, t, 1, (q0, q1) -> ops.matmul(a, w, bias, act, c, 0, m, q0, q1));
         } else {
-            parallel.forRange(m, t, 4, (i0, i1) -> ops.matmul(a, w, bias, c, i0, i1, 0, panels));
+            parallel.forRange(m, t, ops.matmulRows(), (i0, i1) -> ops.matmul(a, w, bias, act, c, i0, i1, 0, panels));
         }
     }
 
@@ -90,13 +100,16 @@ public final class Kernels {
      * Multi-head scaled dot-product attention over a packed batch, every token of a sequence seeing every token
      * of the same sequence and none of the others (there is no padding to mask).
      *
-     * @param q,k,v   [tokens, hidden] row-major; head h owns columns [h·d, (h+1)·d), d = hidden / heads
-     * @param out     [tokens, hidden], overwritten: softmax(q kᵀ / √d) v per sequence and head
-     * @param starts  sequence s holds tokens [starts[s], starts[s+1]); starts[0] = 0, last = tokens
+     * @param qkv    [tokens, 3 · hidden] row-major: each token's query, key and value side by side (as one matmul
+     *               with the stacked weights writes them); head h owns columns [h·d, (h+1)·d) of each, d =
+     *               hidden / heads
+     * @param out    [tokens, hidden], overwritten: softmax(q kᵀ / √d) v per sequence and head
+     * @param starts sequence s holds tokens [starts[s], starts[s+1]); starts[0] = 0, last = tokens
      */
-    public void attention(float[] q, float[] k, float[] v, float[] out, int hidden, int heads, int[] starts) {
+    public void attention(float[] qkv, float[] out, int hidden, int heads, int[] starts) {
         int seqs = starts.length - 1;
         int d = hidden / heads;
+        int stride = 3 * hidden;
         float scale = (float) (1.0 / Math.sqrt(d));
         int tasks = seqs * heads;
         int maxLen = 0;
@@ -110,10 +123,11 @@ public final class Kernels {
                 int s = task / heads, h = task % heads;
                 int start = starts[s], len = starts[s + 1] - start;
                 int col = h * d;
+                int keys = start * stride + hidden + col, values = start * stride + 2 * hidden + col;
                 for (int i = start; i < start + len; i++) {
-                    ops.scores(q, i * hidden + col, k, start * hidden + col, hidden, len, d, scale, scores);
+                    ops.scores(qkv, i * stride + col, qkv, keys, stride, len, d, scale, scores);
                     ops.softmax(scores, 0, len);
-                    ops.weightedSum(scores, len, v, start * hidden + col, hidden, d, out, i * hidden + col);
+                    ops.weightedSum(scores, len, qkv, values, stride, d, out, i * hidden + col);
                 }
             }
         });

@@ -31,19 +31,50 @@ import java.util.Arrays;
  * </ul>
  */
 final class PanamaTensorOps implements TensorOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /**
+     * The vector shape: the machine's preferred one, or {@code koembed.vectorBits} (128, 256 or 512) if set. The
+     * property is for tests: it runs the 512-bit code on a host without AVX-512 (the Vector API then computes in
+     * Java, slowly but with the same results) and the 256-bit code on one with it. A static final, since C2
+     * compiles vector code only for a species it sees as a constant.
+     */
+    private static final VectorSpecies<Float> S = species();
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    private static VectorSpecies<Float> species() {
+        String bits = System.getProperty("koembed.vectorBits");
+        if (bits == null || bits.isBlank()) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.strip())));
+    }
+
+    private final MatmulTile tile;
+    private final int kernel; // the tile's block method (see block)
+    private final int nr;     // panel width: tile.vectors() · L
+
+    /** The default tile for this vector shape, or {@code koembed.matmulTile}. */
     PanamaTensorOps() {
+        this(MatmulTile.configured(L));
+    }
+
+    PanamaTensorOps(MatmulTile tile) {
         if (L < 4) {
             throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
         }
+        this.tile = tile;
+        this.kernel = kernelOf(tile);
+        this.nr = tile.vectors() * L;
+    }
+
+    /** The lanes of this JVM's float vectors, as {@link MatmulTile#candidates} takes them. */
+    static int lanes() {
+        return L;
     }
 
     @Override
     public String name() {
-        return "panama-" + S.vectorBitSize();
+        return "panama-" + S.vectorBitSize() + " " + tile;
     }
 
     /** The sum of {@code buf[off, off + L)} in lane order: how every vector accumulator here is reduced. */
@@ -56,30 +87,28 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // matmul: C = A · Wᵀ + bias with W packed in panels of 2 vectors of output channels (PackedMatrix). The
-    // kernel computes a 4 × 2L block of C: per step p it loads the two weight vectors W[j0 .. j0+2L, p] once and
-    // broadcasts A[i, p] of 4 rows against them into 8 independent FMA accumulators. Each output element is one
-    // FMA chain over p = 0 .. k-1 from zero in one lane, then the INT8 scale and the bias: the scalar twin does
-    // exactly that, so the two agree bit for bit, and a token's result does not depend on where it sits in a
-    // packed batch. Rows past the end of a block repeat the last real row (computed, not stored), so there is one
-    // kernel for every block.
+    // matmul: C = act(A · Wᵀ + bias) with W packed in panels of NR = vectors · L output channels (PackedMatrix).
+    // A tile kernel computes a rows × NR block of C: per step p it loads the panel's weight vectors W[j0 .. j0+NR,
+    // p] once and broadcasts A[i, p] of each row against them into rows × vectors independent FMA accumulators.
+    // Each output element is one FMA chain over p = 0 .. k-1 from zero in one lane, then the INT8 scale and the
+    // bias: the scalar twin does exactly that, so the two agree bit for bit whatever the tile, and a token's
+    // result does not depend on where it sits in a packed batch. Rows past the end of a block repeat the last real
+    // row (computed, not stored), so there is one kernel per tile for every block.
     //
-    // Why 4 rows and not 6 (12 accumulators, the classic AVX2 tile): C2 is free to load all broadcasts of a step
-    // before the first FMA, and whether it does depends on the loop shape it builds, which depends on JVM flags
-    // (loop strip mining is on under G1 and ZGC, off under Parallel and Serial GC). With 6 rows that needs
-    // 12 + 2 + 6 = 20 of AVX2's 16 registers: C2 then keeps 5 accumulators on the stack, and the kernel loses
-    // 40 % (seen in its code under -XX:+UseParallelGC). 4 rows need 8 + 2 + 4 = 14 registers whichever order C2
-    // picks. Measured on the 2-core Zen 1 machine (best of 4, alternating, 2 threads, XLM-R base shapes): 656 rows
-    // 72-74 GFLOP/s for both tiles under G1, 55-61 against 44-45 under Parallel GC; 20 rows (one sentence) 67-68
-    // against 53-58 under G1, as no rows are wasted on padding a 6-row block.
+    // The tile is chosen from the vector shape (MatmulTile). The AVX2 tile, 4 × 2L (8 accumulators), left a third
+    // of an AVX-512 core's FMA rate unused: two FMA pipes of latency 4 need at least 8 chains in flight, and the
+    // loads and the loop's own instructions then come between them. Measured on a 2-core Zen 5, 2 threads, 256
+    // rows: 7 × 3L 370-411 GFLOP/s against 285-370 for 4 × 2L, in the same run.
+    //
+    // The accumulators go to a small buffer and from there through the epilogue (scale, bias, activation) into C
+    // on whole vectors; that epilogue once ran a scalar call per element, which cost about a fifth of the
+    // matmul's time on AVX-512.
     //
     // float32 panels are read in place from the packed heap array. bfloat16 and int8 panels are widened to float32
     // into a scratch panel (exact conversions) before the kernel runs over all rows: the kernel stays one, and the
     // conversion is paid once per panel, not per row.
     // ---------------------------------------------------------------------------------------------------------
 
-    private static final int MR = 4;
-    private static final int NR = 2 * L;
     /** Species for reading L packed bfloat16 / int8 values, or null where the Vector API has no such shape. */
     private static final VectorSpecies<Short> HALF_SPECIES = speciesOrNull(short.class, 16 * L);
     private static final VectorSpecies<Byte> BYTE_SPECIES = speciesOrNull(byte.class, 8 * L);
@@ -94,77 +123,308 @@ final class PanamaTensorOps implements TensorOps {
 
     @Override
     public int panelWidth() {
-        return NR;
+        return nr;
     }
 
     @Override
-    public void matmul(float[] a, PackedMatrix w, float[] bias, float[] c, int rowStart, int rowEnd,
+    public int matmulRows() {
+        return tile.rows();
+    }
+
+    /** The register tile of this instance's matmul. */
+    MatmulTile tile() {
+        return tile;
+    }
+
+    @Override
+    public void matmul(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart, int rowEnd,
                        int panelStart, int panelEnd) {
-        if (w.panelWidth() != NR) {
+        if (w.panelWidth() != nr) {
             throw new IllegalArgumentException(w + " was packed for panels of " + w.panelWidth()
-                    + ", these kernels need " + NR);
+                    + ", these kernels need " + nr);
         }
-        int k = w.cols(), n = w.rows();
+        int k = w.cols(), n = w.rows(), mr = tile.rows();
         boolean f32 = w.precision() == WeightPrecision.FLOAT32;
-        float[] panel = f32 ? w.floats() : new float[k * NR];
-        float[] acc = new float[MR * NR];
+        float[] panel = f32 ? w.floats() : new float[k * nr];
+        float[] acc = new float[mr * nr];
+        float[] scratch = act == Activation.NONE ? null : new float[GELU_BLOCK + L];
         for (int q = panelStart; q < panelEnd; q++) {
-            int base = f32 ? q * k * NR : 0;
+            int base = f32 ? q * k * nr : 0;
             if (!f32) {
                 decode(w, q, panel);
             }
-            int j0 = q * NR, cols = Math.min(NR, n - j0);
-            for (int i = rowStart; i < rowEnd; i += MR) {
-                int rows = Math.min(MR, rowEnd - i);
-                block(a, k, panel, base, i, rows, acc);
+            int j0 = q * nr, cols = Math.min(nr, n - j0);
+            for (int i = rowStart; i < rowEnd; i += mr) {
+                int rows = Math.min(mr, rowEnd - i);
+                block(a, i * k, k, k, panel, base, rows, acc);
                 for (int r = 0; r < rows; r++) {
-                    w.finish(acc, r * NR, bias, c, (i + r) * n + j0, j0, cols);
+                    store(acc, r * nr, w, bias, act, c, (i + r) * n + j0, j0, cols, scratch);
                 }
             }
         }
     }
 
     /**
-     * acc[r · NR + jj] = Σ_p A[i + r, p] · panel[base + p · NR + jj] for r < 4, jj < NR (rows ≥ {@code rows}
-     * repeat the last).
+     * acc[r · NR + jj] = Σ_p A[aOff + r · lda + p] · w[wOff + p · NR + jj] for r &lt; tile rows, jj &lt; NR, each
+     * one FMA chain from zero (rows ≥ {@code rows} repeat the last). One method per tile, so that C2 keeps every
+     * accumulator in a register; a switch per tile costs nothing beside k steps of FMAs.
      */
-    private static void block(float[] a, int k, float[] panel, int base, int i, int rows, float[] acc) {
-        int last = i + rows - 1;
-        int a0 = i * k, a1 = Math.min(i + 1, last) * k, a2 = Math.min(i + 2, last) * k;
-        int a3 = Math.min(i + 3, last) * k;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int p = 0; p < k; p++) {
-            FloatVector w0 = FloatVector.fromArray(S, panel, base + p * NR);
-            FloatVector w1 = FloatVector.fromArray(S, panel, base + p * NR + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + p]);
-            c00 = x.fma(w0, c00);
-            c01 = x.fma(w1, c01);
-            x = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = x.fma(w0, c10);
-            c11 = x.fma(w1, c11);
-            x = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = x.fma(w0, c20);
-            c21 = x.fma(w1, c21);
-            x = FloatVector.broadcast(S, a[a3 + p]);
-            c30 = x.fma(w0, c30);
-            c31 = x.fma(w1, c31);
+    private void block(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows, float[] acc) {
+        switch (kernel) {
+            case 0 -> block4x2(a, aOff, lda, k, w, wOff, rows, acc);
+            case 1 -> block6x2(a, aOff, lda, k, w, wOff, rows, acc);
+            case 2 -> block8x2(a, aOff, lda, k, w, wOff, rows, acc);
+            case 3 -> block7x3(a, aOff, lda, k, w, wOff, rows, acc);
+            case 4 -> block5x4(a, aOff, lda, k, w, wOff, rows, acc);
+            default -> throw new AssertionError(tile);
         }
-        c00.intoArray(acc, 0);
-        c01.intoArray(acc, L);
-        c10.intoArray(acc, NR);
-        c11.intoArray(acc, NR + L);
-        c20.intoArray(acc, 2 * NR);
-        c21.intoArray(acc, 2 * NR + L);
-        c30.intoArray(acc, 3 * NR);
-        c31.intoArray(acc, 3 * NR + L);
+    }
+
+    /** The kernel number of a tile, in {@link MatmulTile#IMPLEMENTED}'s order (what {@link #block} switches on). */
+    private static int kernelOf(MatmulTile tile) {
+        return MatmulTile.IMPLEMENTED.indexOf(tile.toString());
+    }
+
+    /**
+     * One row of a tile from the accumulators into C: {@code c[cOff + jj] = act(acc · scale + bias)} for jj &lt;
+     * cols, on whole vectors where the panel is whole. The same IEEE operations per element as
+     * {@link PackedMatrix#output} in every case.
+     */
+    private void store(float[] acc, int accOff, PackedMatrix w, float[] bias, Activation act, float[] c, int cOff,
+                       int j0, int cols, float[] scratch) {
+        if (cols == nr) {
+            float[] scales = w.scales();
+            for (int v = 0; v < nr; v += L) {
+                FloatVector x = FloatVector.fromArray(S, acc, accOff + v);
+                if (scales != null) {
+                    x = x.mul(FloatVector.fromArray(S, scales, j0 + v));
+                }
+                if (bias != null) {
+                    x = x.add(FloatVector.fromArray(S, bias, j0 + v));
+                }
+                x.intoArray(c, cOff + v);
+            }
+        } else {
+            w.finish(acc, accOff, bias, c, cOff, j0, cols);
+        }
+        if (act == Activation.GELU) {
+            gelu(c, cOff, cols, scratch);
+        }
+    }
+
+    /** The 4 × 2L tile: see {@link #block}. */
+    private static void block4x2(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows, float[] acc) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int wp = wOff + p * nr;
+            FloatVector w0 = FloatVector.fromArray(S, w, wp);
+            FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31);
+        }
+        c00.intoArray(acc, 0); c01.intoArray(acc, L);
+        c10.intoArray(acc, 1 * nr); c11.intoArray(acc, 1 * nr + L);
+        c20.intoArray(acc, 2 * nr); c21.intoArray(acc, 2 * nr + L);
+        c30.intoArray(acc, 3 * nr); c31.intoArray(acc, 3 * nr + L);
+    }
+
+    /** The 6 × 2L tile: see {@link #block}. */
+    private static void block6x2(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows, float[] acc) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        int a4 = aOff + Math.min(4, last) * lda;
+        int a5 = aOff + Math.min(5, last) * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int wp = wOff + p * nr;
+            FloatVector w0 = FloatVector.fromArray(S, w, wp);
+            FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x5.fma(w0, c50); c51 = x5.fma(w1, c51);
+        }
+        c00.intoArray(acc, 0); c01.intoArray(acc, L);
+        c10.intoArray(acc, 1 * nr); c11.intoArray(acc, 1 * nr + L);
+        c20.intoArray(acc, 2 * nr); c21.intoArray(acc, 2 * nr + L);
+        c30.intoArray(acc, 3 * nr); c31.intoArray(acc, 3 * nr + L);
+        c40.intoArray(acc, 4 * nr); c41.intoArray(acc, 4 * nr + L);
+        c50.intoArray(acc, 5 * nr); c51.intoArray(acc, 5 * nr + L);
+    }
+
+    /** The 8 × 2L tile: see {@link #block}. */
+    private static void block8x2(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows, float[] acc) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        int a4 = aOff + Math.min(4, last) * lda;
+        int a5 = aOff + Math.min(5, last) * lda;
+        int a6 = aOff + Math.min(6, last) * lda;
+        int a7 = aOff + Math.min(7, last) * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int wp = wOff + p * nr;
+            FloatVector w0 = FloatVector.fromArray(S, w, wp);
+            FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x5.fma(w0, c50); c51 = x5.fma(w1, c51);
+            FloatVector x6 = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x6.fma(w0, c60); c61 = x6.fma(w1, c61);
+            FloatVector x7 = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x7.fma(w0, c70); c71 = x7.fma(w1, c71);
+        }
+        c00.intoArray(acc, 0); c01.intoArray(acc, L);
+        c10.intoArray(acc, 1 * nr); c11.intoArray(acc, 1 * nr + L);
+        c20.intoArray(acc, 2 * nr); c21.intoArray(acc, 2 * nr + L);
+        c30.intoArray(acc, 3 * nr); c31.intoArray(acc, 3 * nr + L);
+        c40.intoArray(acc, 4 * nr); c41.intoArray(acc, 4 * nr + L);
+        c50.intoArray(acc, 5 * nr); c51.intoArray(acc, 5 * nr + L);
+        c60.intoArray(acc, 6 * nr); c61.intoArray(acc, 6 * nr + L);
+        c70.intoArray(acc, 7 * nr); c71.intoArray(acc, 7 * nr + L);
+    }
+
+    /** The 7 × 3L tile: see {@link #block}. */
+    private static void block7x3(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows, float[] acc) {
+        final int nr = 3 * L;
+        int last = rows - 1;
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        int a4 = aOff + Math.min(4, last) * lda;
+        int a5 = aOff + Math.min(5, last) * lda;
+        int a6 = aOff + Math.min(6, last) * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int wp = wOff + p * nr;
+            FloatVector w0 = FloatVector.fromArray(S, w, wp);
+            FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, wp + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01); c02 = x0.fma(w2, c02);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11); c12 = x1.fma(w2, c12);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21); c22 = x2.fma(w2, c22);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31); c32 = x3.fma(w2, c32);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41); c42 = x4.fma(w2, c42);
+            FloatVector x5 = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x5.fma(w0, c50); c51 = x5.fma(w1, c51); c52 = x5.fma(w2, c52);
+            FloatVector x6 = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x6.fma(w0, c60); c61 = x6.fma(w1, c61); c62 = x6.fma(w2, c62);
+        }
+        c00.intoArray(acc, 0); c01.intoArray(acc, L); c02.intoArray(acc, 2 * L);
+        c10.intoArray(acc, 1 * nr); c11.intoArray(acc, 1 * nr + L); c12.intoArray(acc, 1 * nr + 2 * L);
+        c20.intoArray(acc, 2 * nr); c21.intoArray(acc, 2 * nr + L); c22.intoArray(acc, 2 * nr + 2 * L);
+        c30.intoArray(acc, 3 * nr); c31.intoArray(acc, 3 * nr + L); c32.intoArray(acc, 3 * nr + 2 * L);
+        c40.intoArray(acc, 4 * nr); c41.intoArray(acc, 4 * nr + L); c42.intoArray(acc, 4 * nr + 2 * L);
+        c50.intoArray(acc, 5 * nr); c51.intoArray(acc, 5 * nr + L); c52.intoArray(acc, 5 * nr + 2 * L);
+        c60.intoArray(acc, 6 * nr); c61.intoArray(acc, 6 * nr + L); c62.intoArray(acc, 6 * nr + 2 * L);
+    }
+
+    /** The 5 × 4L tile: see {@link #block}. */
+    private static void block5x4(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows, float[] acc) {
+        final int nr = 4 * L;
+        int last = rows - 1;
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        int a4 = aOff + Math.min(4, last) * lda;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int wp = wOff + p * nr;
+            FloatVector w0 = FloatVector.fromArray(S, w, wp);
+            FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, wp + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, wp + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01); c02 = x0.fma(w2, c02); c03 = x0.fma(w3, c03);
+            FloatVector x1 = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11); c12 = x1.fma(w2, c12); c13 = x1.fma(w3, c13);
+            FloatVector x2 = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21); c22 = x2.fma(w2, c22); c23 = x2.fma(w3, c23);
+            FloatVector x3 = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31); c32 = x3.fma(w2, c32); c33 = x3.fma(w3, c33);
+            FloatVector x4 = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41); c42 = x4.fma(w2, c42); c43 = x4.fma(w3, c43);
+        }
+        c00.intoArray(acc, 0); c01.intoArray(acc, L); c02.intoArray(acc, 2 * L); c03.intoArray(acc, 3 * L);
+        c10.intoArray(acc, 1 * nr); c11.intoArray(acc, 1 * nr + L); c12.intoArray(acc, 1 * nr + 2 * L); c13.intoArray(acc, 1 * nr + 3 * L);
+        c20.intoArray(acc, 2 * nr); c21.intoArray(acc, 2 * nr + L); c22.intoArray(acc, 2 * nr + 2 * L); c23.intoArray(acc, 2 * nr + 3 * L);
+        c30.intoArray(acc, 3 * nr); c31.intoArray(acc, 3 * nr + L); c32.intoArray(acc, 3 * nr + 2 * L); c33.intoArray(acc, 3 * nr + 3 * L);
+        c40.intoArray(acc, 4 * nr); c41.intoArray(acc, 4 * nr + L); c42.intoArray(acc, 4 * nr + 2 * L); c43.intoArray(acc, 4 * nr + 3 * L);
     }
 
     /** {@link PackedMatrix#decodePanel} on vectors: bfloat16 bits shifted into floats, int8 converted. */
     private static void decode(PackedMatrix w, int q, float[] dst) {
         MemorySegment data = w.data();
         long off = w.panelOffset(q);
-        int len = w.cols() * NR;
+        int len = w.cols() * w.panelWidth();
         if (w.precision() == WeightPrecision.BFLOAT16 && HALF_SPECIES != null) {
             for (int e = 0; e < len; e += L, off += 2L * L) {
                 FloatVector f = ((IntVector) ShortVector.fromMemorySegment(HALF_SPECIES, data, off, LE)
@@ -346,8 +606,16 @@ final class PanamaTensorOps implements TensorOps {
      */
     @Override
     public void gelu(float[] x, int off, int len) {
-        float[] e = new float[GELU_BLOCK];
-        float[] pad = new float[L];
+        gelu(x, off, len, new float[GELU_BLOCK + L]);
+    }
+
+    /**
+     * {@link #gelu(float[], int, int)} with the caller's scratch of {@code GELU_BLOCK + L} floats: exp(-z²) of a
+     * block in [0, GELU_BLOCK), a padded partial vector in [GELU_BLOCK, GELU_BLOCK + L).
+     */
+    private static void gelu(float[] x, int off, int len, float[] scratch) {
+        float[] e = scratch;
+        final int pad = GELU_BLOCK;
         for (int b = 0; b < len; b += GELU_BLOCK) {
             int n = Math.min(GELU_BLOCK, len - b);
             for (int i = 0; i < n; i += L) {
@@ -355,24 +623,24 @@ final class PanamaTensorOps implements TensorOps {
                 float[] src = x;
                 int at = off + b + i;
                 if (cnt < L) {
-                    Arrays.fill(pad, 0f);
-                    System.arraycopy(x, at, pad, 0, cnt);
-                    src = pad;
-                    at = 0;
+                    Arrays.fill(scratch, pad, pad + L, 0f);
+                    System.arraycopy(x, at, scratch, pad, cnt);
+                    src = scratch;
+                    at = pad;
                 }
                 FloatVector z = FloatVector.fromArray(S, src, at).mul(Erf.SQRT1_2);
                 z.mul(z).neg().intoArray(e, i);
             }
-            expShifted(e, 0, (n + L - 1) / L * L, 0f);
+            expShifted(e, 0, (n + L - 1) / L * L, 0f, scratch, pad);
             for (int i = 0; i < n; i += L) {
                 int cnt = Math.min(L, n - i);
                 float[] dst = x;
                 int at = off + b + i;
                 if (cnt < L) {
-                    Arrays.fill(pad, 0f);
-                    System.arraycopy(x, at, pad, 0, cnt);
-                    dst = pad;
-                    at = 0;
+                    Arrays.fill(scratch, pad, pad + L, 0f);
+                    System.arraycopy(x, at, scratch, pad, cnt);
+                    dst = scratch;
+                    at = pad;
                 }
                 FloatVector x0 = FloatVector.fromArray(S, dst, at);
                 FloatVector z = x0.mul(Erf.SQRT1_2);
@@ -391,8 +659,8 @@ final class PanamaTensorOps implements TensorOps {
                 FloatVector large = bc(2f).sub(c).blend(c, z.lt(0f));
                 FloatVector onePlusErf = large.blend(small, a.lt(1f));
                 x0.mul(0.5f).mul(onePlusErf).intoArray(dst, at);
-                if (dst == pad) {
-                    System.arraycopy(pad, 0, x, off + b + i, cnt);
+                if (cnt < L) {
+                    System.arraycopy(scratch, pad, x, off + b + i, cnt);
                 }
             }
         }
@@ -415,7 +683,11 @@ final class PanamaTensorOps implements TensorOps {
 
     /** In place {@code x[i] = exp(x[i] - shift)} over [off, off + len); returns the sum of the results. */
     static float expShifted(float[] x, int off, int len, float shift) {
-        float[] pad = new float[L];
+        return expShifted(x, off, len, shift, new float[L], 0);
+    }
+
+    /** {@link #expShifted(float[], int, int, float)} with L floats of the caller's scratch at tmp[tmpOff]. */
+    private static float expShifted(float[] x, int off, int len, float shift, float[] tmp, int tmpOff) {
         FloatVector vsum = FloatVector.zero(S);
         FloatVector vshift = bc(shift);
         for (int i = 0; i < len; i += L) {
@@ -423,10 +695,10 @@ final class PanamaTensorOps implements TensorOps {
             float[] arr = x;
             int at = off + i;
             if (cnt < L) {
-                Arrays.fill(pad, Float.NEGATIVE_INFINITY); // exp(-inf) = 0 adds nothing to the sum
-                System.arraycopy(x, at, pad, 0, cnt);
-                arr = pad;
-                at = 0;
+                Arrays.fill(tmp, tmpOff, tmpOff + L, Float.NEGATIVE_INFINITY); // exp(-inf) = 0 adds nothing
+                System.arraycopy(x, at, tmp, tmpOff, cnt);
+                arr = tmp;
+                at = tmpOff;
             }
             FloatVector v = FloatVector.fromArray(S, arr, at).sub(vshift);
             FloatVector xc = v.max(EXP_LO).min(EXP_HI);
@@ -444,12 +716,12 @@ final class PanamaTensorOps implements TensorOps {
             e = e.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_HI));
             e.intoArray(arr, at);
             vsum = vsum.add(e);
-            if (arr == pad) {
-                System.arraycopy(pad, 0, x, off + i, cnt);
+            if (cnt < L) {
+                System.arraycopy(tmp, tmpOff, x, off + i, cnt);
             }
         }
-        vsum.intoArray(pad, 0);
-        return lanes(pad, 0);
+        vsum.intoArray(tmp, tmpOff);
+        return lanes(tmp, tmpOff);
     }
 
     /** A broadcast constant; small enough that C2 always inlines it. */

@@ -8,6 +8,26 @@ final class Provider {
 
     static final TensorOps BEST = lookup();
 
+    /** The Vector API ops with every candidate tile, or none where they are not in use. */
+    static java.util.List<TensorOps> candidates() {
+        if (BEST == ScalarTensorOps.INSTANCE) {
+            return java.util.List.of();
+        }
+        try {
+            // by name, as in lookup: this class must link without the incubator module
+            Class<?> panama = Class.forName("io.koembed.tensor.PanamaTensorOps");
+            int lanes = (int) panama.getDeclaredMethod("lanes").invoke(null);
+            var make = panama.getDeclaredConstructor(MatmulTile.class);
+            java.util.List<TensorOps> ops = new java.util.ArrayList<>();
+            for (MatmulTile tile : MatmulTile.candidates(lanes)) {
+                ops.add((TensorOps) make.newInstance(tile));
+            }
+            return ops;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Vector API kernels were loaded once but not now", e);
+        }
+    }
+
     private static TensorOps lookup() {
         System.Logger log = System.getLogger("io.koembed.tensor");
         if ("false".equalsIgnoreCase(System.getProperty("koembed.vector"))) {

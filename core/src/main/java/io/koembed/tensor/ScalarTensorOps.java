@@ -18,7 +18,12 @@ final class ScalarTensorOps implements TensorOps {
     }
 
     @Override
-    public void matmul(float[] a, PackedMatrix w, float[] bias, float[] c, int rowStart, int rowEnd,
+    public int matmulRows() {
+        return 1;
+    }
+
+    @Override
+    public void matmul(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart, int rowEnd,
                        int panelStart, int panelEnd) {
         int k = w.cols(), n = w.rows(), nr = w.panelWidth();
         float[] panel = new float[k * nr];
@@ -30,7 +35,8 @@ final class ScalarTensorOps implements TensorOps {
                     for (int p = 0; p < k; p++) {
                         s = Math.fma(a[i * k + p], panel[p * nr + j - q * nr], s);
                     }
-                    c[i * n + j] = w.output(s, bias, j);
+                    float y = w.output(s, bias, j);
+                    c[i * n + j] = act == Activation.GELU ? Erf.gelu(y) : y;
                 }
             }
         }

@@ -11,7 +11,7 @@ package io.koembed.tensor;
  */
 public interface TensorOps {
 
-    /** A short name for logs and benchmarks ("scalar", "panama-256"). */
+    /** A short name for logs and benchmarks ("scalar", "panama-512 7x3": vector bits and matmul tile). */
     String name();
 
     /**
@@ -19,18 +19,23 @@ public interface TensorOps {
      */
     int panelWidth();
 
+    /** The rows of the matmul's register tile: a split of the rows into multiples of it wastes no work. */
+    int matmulRows();
+
     /**
-     * A block of {@code C = A · Wᵀ + bias}: for rows {@code i} in [rowStart, rowEnd) and the output columns of
-     * panels [panelStart, panelEnd), {@code c[i*n + j] = Σ_p a[i*k + p] * W(j, p) + bias[j]}, where
+     * A block of {@code C = act(A · Wᵀ + bias)}: for rows {@code i} in [rowStart, rowEnd) and the output columns
+     * of panels [panelStart, panelEnd), {@code c[i*n + j] = act(Σ_p a[i*k + p] * W(j, p) + bias[j])}, where
      * {@code k = w.cols()}, {@code n = w.rows()}. Each element is one fused multiply-add chain over p from zero
-     * (then the INT8 scale, then the bias), so every implementation gives the same bits.
+     * (then the INT8 scale, then the bias), so every implementation gives the same bits before the activation;
+     * the activation is {@link #gelu}'s, applied while the block is still in cache.
      *
      * @param a    [m, k] row-major
      * @param w    W [n, k], packed with {@link #panelWidth()}
      * @param bias [n], or null for none
+     * @param act  applied to every output element last
      * @param c    [m, n] row-major, written (not accumulated)
      */
-    void matmul(float[] a, PackedMatrix w, float[] bias, float[] c, int rowStart, int rowEnd,
+    void matmul(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart, int rowEnd,
                 int panelStart, int panelEnd);
 
     /**
@@ -63,6 +68,14 @@ public interface TensorOps {
      */
     static TensorOps best() {
         return Provider.BEST;
+    }
+
+    /**
+     * The Vector API implementation with each matmul tile worth trying on this JVM's vector shape, the default
+     * first (for benchmarks that time them side by side); empty without the incubator module.
+     */
+    static java.util.List<TensorOps> matmulCandidates() {
+        return Provider.candidates();
     }
 
     /** The scalar reference implementation. */

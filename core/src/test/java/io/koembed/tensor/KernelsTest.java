@@ -103,10 +103,16 @@ class KernelsTest {
                 }
             }
         }
+        float[] qkv = new float[tokens * 3 * hidden]; // each token's query, key and value side by side
+        for (int t = 0; t < tokens; t++) {
+            System.arraycopy(q, t * hidden, qkv, t * 3 * hidden, hidden);
+            System.arraycopy(k, t * hidden, qkv, t * 3 * hidden + hidden, hidden);
+            System.arraycopy(v, t * hidden, qkv, t * 3 * hidden + 2 * hidden, hidden);
+        }
         for (Kernels kern : all()) {
             float[] out = new float[tokens * hidden];
             java.util.Arrays.fill(out, Float.NaN); // every element must be written
-            kern.attention(q, k, v, out, hidden, heads, starts);
+            kern.attention(qkv, out, hidden, heads, starts);
             for (int i = 0; i < out.length; i++) {
                 assertEquals(ref[i], out[i], 2e-6, kern + " at " + i);
             }

@@ -69,8 +69,8 @@ class TensorOpsTest {
                 if (trial % 2 == 0) {
                     r0 = 0; r1 = m; q0 = 0; q1 = w.panels();
                 }
-                SCALAR.matmul(a, w, bias, cs, r0, r1, q0, q1);
-                simd.matmul(a, w, bias, cv, r0, r1, q0, q1);
+                SCALAR.matmul(a, w, bias, Activation.NONE, cs, r0, r1, q0, q1);
+                simd.matmul(a, w, bias, Activation.NONE, cv, r0, r1, q0, q1);
                 int c0 = q0 * w.panelWidth(), c1 = Math.min(n, q1 * w.panelWidth());
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
@@ -91,6 +91,40 @@ class TensorOpsTest {
                         }
                         assertEquals(ref, cs[i * n + j], 1e-6 * mag + 1e-7, "scalar " + where);
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyCandidateTileGivesTheScalarBitsWithAndWithoutGelu() {
+        var tiles = TensorOps.matmulCandidates();
+        assertTrue(tiles.size() >= 2, "expected several tiles to choose from, got " + tiles);
+        try (Arena arena = Arena.ofConfined()) {
+            for (TensorOps ops : tiles) {
+                for (int trial = 0; trial < 12; trial++) {
+                    // rows around the tile heights (4..8), columns around the panel widths (16..64)
+                    int m = 1 + rnd.nextInt(23), k = 1 + rnd.nextInt(70), n = 1 + rnd.nextInt(150);
+                    WeightPrecision precision = WeightPrecision.values()[trial % 3];
+                    float[] a = randoms(m * k, 1f), bias = randoms(n, 0.5f);
+                    MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
+                    PackedMatrix ws = PackedMatrix.pack(stored, n, k, precision, SCALAR.panelWidth(), arena);
+                    PackedMatrix wv = PackedMatrix.pack(stored, n, k, precision, ops.panelWidth(), arena);
+                    float[] plain = new float[m * n], viaSimd = new float[m * n];
+                    SCALAR.matmul(a, ws, bias, Activation.NONE, plain, 0, m, 0, ws.panels());
+                    ops.matmul(a, wv, bias, Activation.NONE, viaSimd, 0, m, 0, wv.panels());
+                    String where = ops.name() + " " + precision + " m=" + m + " k=" + k + " n=" + n;
+                    assertEquals(Arrays.toString(plain), Arrays.toString(viaSimd), where);
+
+                    // the GELU epilogue is the GELU pass of the same implementation, bit for bit
+                    float[] geluScalar = new float[m * n], geluSimd = new float[m * n];
+                    SCALAR.matmul(a, ws, bias, Activation.GELU, geluScalar, 0, m, 0, ws.panels());
+                    ops.matmul(a, wv, bias, Activation.GELU, geluSimd, 0, m, 0, wv.panels());
+                    float[] scalarPass = plain.clone(), simdPass = viaSimd.clone();
+                    SCALAR.gelu(scalarPass, 0, scalarPass.length);
+                    ops.gelu(simdPass, 0, simdPass.length);
+                    assertEquals(Arrays.toString(scalarPass), Arrays.toString(geluScalar), "scalar " + where);
+                    assertEquals(Arrays.toString(simdPass), Arrays.toString(geluSimd), "gelu epilogue " + where);
                 }
             }
         }
