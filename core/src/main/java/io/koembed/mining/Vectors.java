@@ -56,10 +56,8 @@ final class Vectors {
         return out;
     }
 
-    /** One dot product through the SIMD attention-score kernel (a query against a single key). */
+    /** One dot product on the SIMD kernels. */
     static float dot(float[] a, float[] b) {
-        float[] score = new float[1];
-        OPS.scores(a, 0, b, 0, a.length, 1, a.length, 1f, score);
-        return score[0];
+        return OPS.dot(a, 0, b, 0, a.length);
     }
 }

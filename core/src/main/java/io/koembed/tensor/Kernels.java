@@ -116,19 +116,15 @@ public final class Kernels {
         for (int s = 0; s < seqs; s++) {
             maxLen = Math.max(maxLen, starts[s + 1] - starts[s]);
         }
-        int scoresLen = maxLen;
+        int scratchLen = ops.attentionScratch(maxLen, d);
         parallel.forRange(tasks, parallel.threads() * 4, 1, (t0, t1) -> {
-            float[] scores = new float[scoresLen];
+            float[] scratch = new float[scratchLen];
             for (int task = t0; task < t1; task++) {
                 int s = task / heads, h = task % heads;
                 int start = starts[s], len = starts[s + 1] - start;
-                int col = h * d;
-                int keys = start * stride + hidden + col, values = start * stride + 2 * hidden + col;
-                for (int i = start; i < start + len; i++) {
-                    ops.scores(qkv, i * stride + col, qkv, keys, stride, len, d, scale, scores);
-                    ops.softmax(scores, 0, len);
-                    ops.weightedSum(scores, len, qkv, values, stride, d, out, i * hidden + col);
-                }
+                int row = start * stride + h * d;
+                ops.attention(qkv, stride, row, row + hidden, row + 2 * hidden, len, d, scale,
+                        out, start * hidden + h * d, hidden, scratch);
             }
         });
     }

@@ -43,26 +43,40 @@ final class ScalarTensorOps implements TensorOps {
     }
 
     @Override
-    public void scores(float[] q, int qOff, float[] k, int kOff, int kStride, int n, int d, float scale,
-                       float[] scores) {
-        for (int j = 0; j < n; j++) {
-            float s = 0f;
-            for (int c = 0; c < d; c++) {
-                s += q[qOff + c] * k[kOff + j * kStride + c];
+    public void attention(float[] qkv, int stride, int qOff, int kOff, int vOff, int len, int d, float scale,
+                          float[] out, int outOff, int outStride, float[] scratch) {
+        float[] p = scratch;
+        for (int i = 0; i < len; i++) {
+            for (int j = 0; j < len; j++) {
+                float s = 0f;
+                for (int c = 0; c < d; c++) {
+                    s = Math.fma(qkv[qOff + i * stride + c], qkv[kOff + j * stride + c], s);
+                }
+                p[j] = s * scale;
             }
-            scores[j] = s * scale;
+            softmax(p, 0, len);
+            for (int c = 0; c < d; c++) {
+                float s = 0f;
+                for (int j = 0; j < len; j++) {
+                    s = Math.fma(p[j], qkv[vOff + j * stride + c], s);
+                }
+                out[outOff + i * outStride + c] = s;
+            }
         }
     }
 
     @Override
-    public void weightedSum(float[] p, int n, float[] v, int vOff, int vStride, int d, float[] out, int outOff) {
-        for (int c = 0; c < d; c++) {
-            float s = 0f;
-            for (int j = 0; j < n; j++) {
-                s += p[j] * v[vOff + j * vStride + c];
-            }
-            out[outOff + c] = s;
+    public int attentionScratch(int len, int d) {
+        return len;
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
+        float s = 0f;
+        for (int c = 0; c < len; c++) {
+            s += a[aOff + c] * b[bOff + c];
         }
+        return s;
     }
 
     @Override

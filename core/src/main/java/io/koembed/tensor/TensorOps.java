@@ -39,16 +39,22 @@ public interface TensorOps {
                 int panelStart, int panelEnd);
 
     /**
-     * Attention scores of one query against n keys: {@code scores[j] = scale · Σ_c q[qOff + c] · k[kOff + j·kStride
-     * + c]} for c in [0, d), j in [0, n).
+     * Scaled dot-product attention of one sequence in one head. Query i is {@code qkv[qOff + i·stride, + d)}, key
+     * and value j are at {@code kOff + j·stride} and {@code vOff + j·stride}; for every query
+     * {@code out[outOff + i·outStride + c] = Σ_j p_ij · v_j[c]} with {@code p_i = softmax(scale · q_i · k_j)}
+     * over the {@code len} keys. Each score is one FMA chain over c from zero, times scale; each output one FMA
+     * chain over j from zero: implementations agree bit for bit but for how softmax rounds exp.
+     *
+     * @param scratch at least {@link #attentionScratch}{@code (len, d)} floats, overwritten
      */
-    void scores(float[] q, int qOff, float[] k, int kOff, int kStride, int n, int d, float scale, float[] scores);
+    void attention(float[] qkv, int stride, int qOff, int kOff, int vOff, int len, int d, float scale,
+                   float[] out, int outOff, int outStride, float[] scratch);
 
-    /**
-     * Attention output of one query: {@code out[outOff + c] = Σ_j p[j] · v[vOff + j·vStride + c]} for c in [0, d),
-     * j in [0, n); out is overwritten.
-     */
-    void weightedSum(float[] p, int n, float[] v, int vOff, int vStride, int d, float[] out, int outOff);
+    /** The scratch floats {@link #attention} needs for a sequence of len tokens and head size d. */
+    int attentionScratch(int len, int d);
+
+    /** The dot product {@code Σ_c a[aOff + c] · b[bOff + c]} over c in [0, len). */
+    float dot(float[] a, int aOff, float[] b, int bOff, int len);
 
     /** In place: {@code x[off..off+len) = softmax(x[off..off+len))}, max-subtracted. */
     void softmax(float[] x, int off, int len);

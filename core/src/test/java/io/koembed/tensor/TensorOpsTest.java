@@ -26,6 +26,12 @@ class TensorOpsTest {
         simd = TensorOps.best();
         // surefire runs with --add-modules jdk.incubator.vector, so the SIMD kernels must have been picked
         assertTrue(simd.name().startsWith("panama"), "expected the Vector API kernels, got " + simd.name());
+        String bits = System.getProperty("koembed.vectorBits");
+        if (bits != null) {
+            // the surefire executions that check each vector width on any host
+            assertTrue(simd.name().startsWith("panama-" + bits + " "), "expected " + bits + "-bit kernels, got "
+                    + simd.name());
+        }
     }
 
     private final Random rnd = new Random(42);
@@ -131,43 +137,67 @@ class TensorOpsTest {
     }
 
     @Test
-    void attentionScoresAndWeightedSums() {
+    void attentionOfOneHeadAgainstDouble() {
+        int[] heads = {1, 3, 16, 17, 64, 67};
         for (int trial = 0; trial < 40; trial++) {
-            int n = SIZES[rnd.nextInt(SIZES.length)], d = SIZES[rnd.nextInt(SIZES.length)];
-            int stride = d + rnd.nextInt(5), qOff = rnd.nextInt(4), kOff = rnd.nextInt(4);
-            float[] q = randoms(qOff + d, 1f), k = randoms(kOff + n * stride, 1f);
-            float scale = 0.125f;
-            float[] ss = new float[n], sv = new float[n];
-            SCALAR.scores(q, qOff, k, kOff, stride, n, d, scale, ss);
-            simd.scores(q, qOff, k, kOff, stride, n, d, scale, sv);
-            for (int j = 0; j < n; j++) {
-                double ref = 0, mag = 0;
+            int len = SIZES[rnd.nextInt(SIZES.length)], d = heads[rnd.nextInt(heads.length)];
+            // query, key and value of a token side by side (and a little more), as the encoder lays them out
+            int stride = 3 * d + rnd.nextInt(5), base = rnd.nextInt(4);
+            int qOff = base, kOff = base + d, vOff = base + 2 * d;
+            float[] qkv = randoms(base + len * stride, 1f);
+            float scale = (float) (1 / Math.sqrt(d));
+            int outStride = d + rnd.nextInt(3), outOff = rnd.nextInt(3);
+            float[] before = randoms(outOff + len * outStride, 1f);
+            float[] os = before.clone(), ov = before.clone();
+            SCALAR.attention(qkv, stride, qOff, kOff, vOff, len, d, scale, os, outOff, outStride,
+                    new float[SCALAR.attentionScratch(len, d)]);
+            simd.attention(qkv, stride, qOff, kOff, vOff, len, d, scale, ov, outOff, outStride,
+                    new float[simd.attentionScratch(len, d)]);
+            for (int i = 0; i < len; i++) {
+                double[] p = new double[len];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < len; j++) {
+                    for (int c = 0; c < d; c++) {
+                        p[j] += (double) qkv[qOff + i * stride + c] * qkv[kOff + j * stride + c];
+                    }
+                    p[j] *= scale;
+                    max = Math.max(max, p[j]);
+                }
+                for (int j = 0; j < len; j++) {
+                    p[j] = Math.exp(p[j] - max);
+                    sum += p[j];
+                }
                 for (int c = 0; c < d; c++) {
-                    ref += (double) q[qOff + c] * k[kOff + j * stride + c];
-                    mag += Math.abs((double) q[qOff + c] * k[kOff + j * stride + c]);
+                    double ref = 0;
+                    for (int j = 0; j < len; j++) {
+                        ref += p[j] / sum * qkv[vOff + j * stride + c];
+                    }
+                    int at = outOff + i * outStride + c;
+                    String where = "len=" + len + " d=" + d + " query " + i + " channel " + c;
+                    assertEquals(ref, os[at], 2e-5 * (1 + Math.abs(ref)), "scalar " + where);
+                    assertEquals(ref, ov[at], 2e-5 * (1 + Math.abs(ref)), "simd " + where);
+                    // the same products and sums; only softmax's exp is rounded differently
+                    assertEquals(os[at], ov[at], 1e-6 * (1 + Math.abs(ref)), "simd vs scalar " + where);
+                    os[at] = ov[at] = before[at];
                 }
-                ref *= scale;
-                assertEquals(ref, ss[j], 1e-6 * mag + 1e-7, "scalar n=" + n + " d=" + d);
-                assertEquals(ref, sv[j], 1e-6 * mag + 1e-7, "simd n=" + n + " d=" + d + " j=" + j);
             }
-            float[] p = randoms(n, 1f);
-            int outOff = rnd.nextInt(3);
-            float[] os = randoms(outOff + d + 2, 1f), ov = os.clone(), before = os.clone();
-            SCALAR.weightedSum(p, n, k, kOff, stride, d, os, outOff);
-            simd.weightedSum(p, n, k, kOff, stride, d, ov, outOff);
-            for (int c = 0; c < os.length; c++) {
-                if (c < outOff || c >= outOff + d) {
-                    assertEquals(before[c], ov[c], "simd wrote outside its range");
-                    continue;
-                }
-                double ref = 0, mag = 0;
-                for (int j = 0; j < n; j++) {
-                    ref += (double) p[j] * k[kOff + j * stride + c - outOff];
-                    mag += Math.abs((double) p[j] * k[kOff + j * stride + c - outOff]);
-                }
-                assertEquals(ref, os[c], 1e-6 * mag + 1e-7, "scalar");
-                assertEquals(ref, ov[c], 1e-6 * mag + 1e-7, "simd n=" + n + " d=" + d + " c=" + c);
+            assertEquals(Arrays.toString(before), Arrays.toString(os), "scalar wrote outside the head's outputs");
+            assertEquals(Arrays.toString(before), Arrays.toString(ov), "simd wrote outside the head's outputs");
+        }
+    }
+
+    @Test
+    void dotProducts() {
+        for (int len : SIZES) {
+            int aOff = rnd.nextInt(3), bOff = rnd.nextInt(3);
+            float[] a = randoms(aOff + len, 1f), b = randoms(bOff + len, 1f);
+            double ref = 0, mag = 0;
+            for (int c = 0; c < len; c++) {
+                ref += (double) a[aOff + c] * b[bOff + c];
+                mag += Math.abs((double) a[aOff + c] * b[bOff + c]);
             }
+            assertEquals(ref, SCALAR.dot(a, aOff, b, bOff, len), 1e-6 * mag + 1e-7, "scalar len " + len);
+            assertEquals(ref, simd.dot(a, aOff, b, bOff, len), 1e-6 * mag + 1e-7, "simd len " + len);
         }
     }
 
