@@ -35,7 +35,8 @@ public final class Benchmark {
 
     /** Command-line options. */
     record Options(Path model, Path data, Path results, String engines, boolean quick, int rounds,
-                   double tolerance, int batch1Count, double minSeconds, int longTokens, boolean matmul) {
+                   double tolerance, int batch1Count, double minSeconds, int longTokens, int longestTokens,
+                   boolean matmul, boolean matmulOnly) {
 
         static Options parse(String[] args) {
             Path model = Path.of("bench/out/xlmr-base-random");
@@ -48,7 +49,9 @@ public final class Benchmark {
             int batch1 = -1;
             double minSeconds = -1;
             int longTokens = 128;
+            int longestTokens = 510;
             boolean matmul = true;
+            boolean matmulOnly = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -62,7 +65,9 @@ public final class Benchmark {
                     case "--batch1-count" -> batch1 = Integer.parseInt(value(args, ++i, a));
                     case "--min-seconds" -> minSeconds = Double.parseDouble(value(args, ++i, a));
                     case "--long-tokens" -> longTokens = Integer.parseInt(value(args, ++i, a));
+                    case "--longest-tokens" -> longestTokens = Integer.parseInt(value(args, ++i, a));
                     case "--no-matmul" -> matmul = false;
+                    case "--matmul-only" -> matmulOnly = true;
                     case "-h", "--help" -> {
                         System.out.println(USAGE);
                         System.exit(0);
@@ -74,7 +79,8 @@ public final class Benchmark {
                 throw new IllegalArgumentException("--engines must be all, ort or koembed, got " + engines);
             }
             if (results == null) {
-                results = quick ? Path.of("bench/out/RESULTS-quick.md") : Path.of("bench/RESULTS-latest.md");  // relative to the repository root, where bench/run starts the JVM
+                results = matmulOnly ? Path.of("bench/out/RESULTS-matmul.md")
+                        : quick ? Path.of("bench/out/RESULTS-quick.md") : Path.of("bench/RESULTS-latest.md");  // relative to the repository root, where bench/run starts the JVM
             }
             if (batch1 < 0) {
                 batch1 = quick ? 20 : 200;
@@ -83,7 +89,7 @@ public final class Benchmark {
                 minSeconds = quick ? 1.0 : 5.0;
             }
             return new Options(model, data, results, engines, quick, rounds, tolerance, batch1, minSeconds, longTokens,
-                    matmul);
+                    longestTokens, matmul, matmulOnly);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -97,9 +103,11 @@ public final class Benchmark {
     static final String USAGE = """
             usage: Benchmark [--model DIR] [--data sts-dev.tsv] [--results FILE] [--engines all|ort|koembed]
                              [--quick] [--rounds N] [--tolerance 1e-4] [--batch1-count 200] [--min-seconds 5]
-                             [--long-tokens 128] [--no-matmul]
+                             [--long-tokens 128] [--longest-tokens 510] [--no-matmul] [--matmul-only]
               --quick   a short run to check the harness (first 320 sentences, 20 batch-1 sentences, 1 s boxes);
-                        its numbers are not for comparison and go to bench/out/RESULTS-quick.md""";
+                        its numbers are not for comparison and go to bench/out/RESULTS-quick.md
+              --matmul-only  only the FMA peak and the matmul tables (every candidate register tile of this CPU's
+                        vector shape against ONNX Runtime's MatMul), a few minutes; report to bench/out/RESULTS-matmul.md""";
 
     /** Thrown when a correctness check fails: the run stops before (or instead of) reporting timings. */
     static final class Abort extends RuntimeException {
@@ -153,6 +161,10 @@ public final class Benchmark {
     }
 
     String run() throws Exception {
+        if (o.matmulOnly) {
+            Optional<KoEmbedBridge> bridge = koembedBridge();
+            return Report.matmulOnly(matmul(bridge), bridge.map(KoEmbedBridge::version).orElse("not in this build"));
+        }
         ObjectMapper json = new ObjectMapper();
         JsonNode config = json.readTree(o.model.resolve("config.json").toFile());
         int padId = config.path("pad_token_id").asInt(1);
@@ -209,6 +221,9 @@ public final class Benchmark {
             double tokenizeSeconds = timeTokenizer(tokenizer, texts);
             String longText = longText(texts, tokenizer, o.longTokens);
             int longTextTokens = tokenizer.ids(longText).length;
+            // the longest text the model takes (max_seq_length 512 with <s> and </s>): where attention weighs most
+            String longestText = longText(texts, tokenizer, o.longestTokens);
+            int longestTextTokens = tokenizer.ids(longestText).length;
             log("tokens: %d total, %.1f mean, %d max; long text %d tokens; tokenization %.3f s for %d texts",
                     totalTokens, totalTokens / (double) texts.size(), maxTokens, longTextTokens, tokenizeSeconds,
                     texts.size());
@@ -219,11 +234,14 @@ public final class Benchmark {
             for (int b : new int[] {8, 64}) {
                 longBatches.put(b, Collections.nCopies(b, longText));
             }
+            List<String> longestBatch = Collections.nCopies(8, longestText);
+            float[] longestReference = null;
             float[] longReference = null;
             float[][] batch1Reference = null;
             Map<String, Quality> quality = new LinkedHashMap<>();
             if (baseline != null) {
                 longReference = baseline.engine().encode(List.of(longText), 1)[0];
+                longestReference = baseline.engine().encode(List.of(longestText), 1)[0];
                 batch1Reference = baseline.engine().encode(batch1Texts.subList(0, Math.min(5, batch1Texts.size())), 1);
                 for (Loaded l : loaded) {
                     if (l == baseline) {
@@ -248,6 +266,9 @@ public final class Benchmark {
                     d = maxDiffToOne(lb, longReference);
                     checks.put(n + " vs ONNX Runtime, " + longTextTokens + "-token text, batch 8", d);
                     requireClose(d, n + " and ONNX Runtime disagree on the " + longTextTokens + "-token text");
+                    d = maxDiffToOne(l.engine().encode(longestBatch, 8), longestReference);
+                    checks.put(n + " vs ONNX Runtime, " + longestTextTokens + "-token text, batch 8", d);
+                    requireClose(d, n + " and ONNX Runtime disagree on the " + longestTextTokens + "-token text");
                 }
             }
             log("correctness checks passed: %s", checks);
@@ -305,6 +326,14 @@ public final class Benchmark {
                 }
                 longThroughput.put(b, perEngine);
             }
+            Map<String, Double> longestThroughput = new LinkedHashMap<>();
+            for (int round = 0; round < o.rounds; round++) {
+                for (Engine e : interleaved(engines, round)) {
+                    double sps = boxedThroughput(e, longestBatch, e.isExact() ? longestReference : null);
+                    longestThroughput.merge(e.name(), sps, Math::max);
+                    log("%s: %d-token text at batch 8: %.2f sentences/s", e.name(), longestTextTokens, sps);
+                }
+            }
 
             // ---- matmul GFLOP/s ------------------------------------------------------------------------------
             MatmulReport mm = o.matmul ? matmul(bridge) : null;
@@ -313,7 +342,8 @@ public final class Benchmark {
             long rssEnd = SystemInfo.statusKib("VmRSS");
 
             Context ctx = new Context(config, texts.size(), totalTokens, maxTokens, longTextTokens, tokenizer,
-                    tokenizeSeconds, checks, quality, loaded, batch32, batch1Ms, longThroughput, mm, rssEnd,
+                    tokenizeSeconds, checks, quality, loaded, batch32, batch1Ms, longThroughput, longestTextTokens,
+                    longestThroughput, mm, rssEnd,
                     bridge.map(KoEmbedBridge::version).orElse("not in this build"), reference);
             return Report.markdown(o, ctx);
         } finally {
@@ -332,11 +362,13 @@ public final class Benchmark {
                    TextTokenizer tokenizer, double tokenizeSeconds, Map<String, Double> checks,
                    Map<String, Quality> quality, List<Loaded> loaded,
                    Map<String, Double> batch32, Map<String, double[]> batch1Ms,
-                   Map<Integer, Map<String, Double>> longThroughput, MatmulReport matmul, long rssEndKib,
+                   Map<Integer, Map<String, Double>> longThroughput, int longestTextTokens,
+                   Map<String, Double> longestThroughput, MatmulReport matmul, long rssEndKib,
                    String koembedVersion, Reference reference) {}
 
-    record MatmulReport(int rows, FmaPeak.Result peak, String koembedKernel, Map<MatmulBench.Shape, Double> koembed,
-                        Map<MatmulBench.Shape, Double> ort, String note) {}
+    /** GFLOP/s by kernel name (the encoder's first) and by {@link #matmulKey}, ONNX Runtime's by the same key. */
+    record MatmulReport(List<Integer> rows, FmaPeak.Result peak, Map<String, Map<String, Double>> koembed,
+                        Map<String, Double> ort, String note) {}
 
     // ---- loading --------------------------------------------------------------------------------------------
 
@@ -513,38 +545,48 @@ public final class Benchmark {
         return calls * (double) batch.size() / (elapsed / 1e9);
     }
 
+    /** The activation row counts of the matmul tables: a batch of sentences, and one sentence. */
+    static final List<Integer> MATMUL_ROWS = List.of(256, 20);
+
     private MatmulReport matmul(Optional<KoEmbedBridge> bridge) throws Exception {
-        int rows = 256;
         double seconds = o.quick ? 0.3 : 2.0;
         log("FMA peak ...");
         FmaPeak.Result peak = FmaPeak.measure(Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1,
                 o.quick ? 2 : 3, o.quick ? 0.2 : 0.4);
         log("FMA peak: %.1f GFLOP/s on %d threads (%d-bit vectors, %d accumulators)", peak.gflops(), peak.threads(),
                 peak.laneBits(), peak.accumulators());
-        Map<MatmulBench.Shape, Double> koembed = new LinkedHashMap<>();
-        String kernelName = null;
+        // kernel name -> "rows|shape" -> GFLOP/s, the engine's own kernel first
+        Map<String, Map<String, Double>> koembed = new LinkedHashMap<>();
         String note = "";
-        Optional<MatmulKernel> kernel = bridge.flatMap(KoEmbedBridge::matmulKernel);
-        if (kernel.isPresent()) {
-            kernelName = kernel.get().name();
-            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
-                koembed.put(s, MatmulBench.kernelGflops(kernel.get(), s, rows, seconds));
-                log("%s %s: %.1f GFLOP/s", kernelName, s.label(rows), koembed.get(s));
-            }
-        } else {
-            note = bridge.isEmpty() ? "KoEmbed is not in this build."
-                    : "KoEmbed's kernel is not wired yet (KoEmbedSide.matmulKernel() in bench/src/main/java/io/koembed/bench/koembed).";
+        List<MatmulKernel> kernels = bridge.map(KoEmbedBridge::matmulKernels).orElse(List.of());
+        if (bridge.isEmpty()) {
+            note = "KoEmbed is not in this build.";
         }
-        Map<MatmulBench.Shape, Double> ort = new LinkedHashMap<>();
-        if (MatmulBench.ortModelsPresent(o.model)) {
-            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
-                ort.put(s, MatmulBench.ortGflops(o.model.resolve(s.onnxFileName()), s, rows, seconds));
-                log("ONNX Runtime MatMul %s: %.1f GFLOP/s", s.label(rows), ort.get(s));
-            }
-        } else {
+        Map<String, Double> ort = new LinkedHashMap<>();
+        boolean ortModels = MatmulBench.ortModelsPresent(o.model);
+        if (!ortModels) {
             note += " No ONNX MatMul models in " + o.model + " (rerun bench/setup).";
         }
-        return new MatmulReport(rows, peak, kernelName, koembed, ort, note.strip());
+        for (int rows : MATMUL_ROWS) {
+            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
+                // kernels and ONNX Runtime side by side per shape, so that a noisy moment hits them alike
+                for (MatmulKernel kernel : kernels) {
+                    double g = MatmulBench.kernelGflops(kernel, s, rows, seconds);
+                    koembed.computeIfAbsent(kernel.name(), x -> new LinkedHashMap<>()).put(matmulKey(rows, s), g);
+                    log("%s %s: %.1f GFLOP/s", kernel.name(), s.label(rows), g);
+                }
+                if (ortModels) {
+                    double g = MatmulBench.ortGflops(o.model.resolve(s.onnxFileName()), s, rows, seconds);
+                    ort.put(matmulKey(rows, s), g);
+                    log("ONNX Runtime MatMul %s: %.1f GFLOP/s", s.label(rows), g);
+                }
+            }
+        }
+        return new MatmulReport(MATMUL_ROWS, peak, koembed, ort, note.strip());
+    }
+
+    static String matmulKey(int rows, MatmulBench.Shape s) {
+        return rows + "|" + s.label(rows);
     }
 
     // ---- inputs -------------------------------------------------------------------------------------------

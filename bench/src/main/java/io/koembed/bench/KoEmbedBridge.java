@@ -20,8 +20,11 @@ public interface KoEmbedBridge {
      */
     TextTokenizer tokenizer(Path modelDir);
 
-    /** KoEmbed's matrix-multiply kernel for the GFLOP/s lines, or empty while it is not wired. */
-    Optional<MatmulKernel> matmulKernel();
+    /**
+     * KoEmbed's matrix-multiply kernels for the GFLOP/s lines: the encoder's own first, then the same kernel with
+     * each other register tile worth trying on this CPU's vector shape (so that one run shows which wins here).
+     */
+    List<MatmulKernel> matmulKernels();
 
     /** Library version or build identification for the report header. */
     String version();

@@ -22,18 +22,7 @@ final class Report {
                 .append("one JVM; engines interleaved in every measurement.\n\n");
 
         JsonNode cfg = c.config();
-        List<String[]> env = new ArrayList<>();
-        env.add(row("CPU", SystemInfo.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
-                + " cores available to the JVM, " + SystemInfo.cpuMhz() + " MHz (/proc/cpuinfo); SIMD: "
-                + SystemInfo.simdFlags()));
-        env.add(row("OS", SystemInfo.os()));
-        env.add(row("JDK", SystemInfo.jvm()));
-        env.add(row("JVM flags", "`" + SystemInfo.jvmFlags() + "`"));
-        env.add(row("Vector API", "preferred species " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits ("
-                + FloatVector.SPECIES_PREFERRED.length() + " floats)"));
-        env.add(row("ONNX Runtime", OrtEngine.version() + " (Maven com.microsoft.onnxruntime:onnxruntime, CPU), "
-                + OrtEngine.describeOptions()));
-        env.add(row("KoEmbed", c.koembedVersion()));
+        List<String[]> env = machine(c.koembedVersion());
         env.add(row("model", String.format(Locale.ROOT,
                 "`%s`: %s, %d layers, hidden %d, %d heads, FFN %d, vocab %d; random weights (bench/scripts/make_model.py); fp32 on disk",
                 o.model().getFileName(), cfg.path("architectures").path(0).asText("?"),
@@ -45,7 +34,7 @@ final class Report {
                 "KorSTS dev (`%s`): %d sentences, %d tokens (mean %.1f, max %d per sentence incl. <s> </s>); "
                         + "long text: %d tokens",
                 o.data().getFileName(), c.sentences(), c.totalTokens(), c.totalTokens() / (double) c.sentences(),
-                c.maxTokens(), c.longTextTokens())));
+                c.maxTokens(), c.longTextTokens()) + "; longest text: " + c.longestTextTokens() + " tokens"));
         StringBuilder checks = new StringBuilder();
         for (Map.Entry<String, Double> e : c.checks().entrySet()) {
             if (!checks.isEmpty()) {
@@ -64,6 +53,7 @@ final class Report {
         String b1p = "batch 1, p90 (ms/sent)";
         String b8 = c.longTextTokens() + "-token text, batch 8 (sent/s)";
         String b64 = c.longTextTokens() + "-token text, batch 64 (sent/s)";
+        String b8longest = c.longestTextTokens() + "-token text, batch 8 (sent/s)";
         md.append("## Encoder speed\n\n");
         List<String[]> rows = new ArrayList<>();
         Double base32 = c.batch32().get(baseline);
@@ -79,9 +69,10 @@ final class Report {
                     lower(Stats.median(ms), base1 == null ? null : Stats.median(base1)),
                     lower(Stats.quantile(ms, 0.9), base1 == null ? null : Stats.quantile(base1, 0.9)),
                     higher(l8.get(n), l8.get(baseline)),
-                    higher(l64.get(n), l64.get(baseline))});
+                    higher(l64.get(n), l64.get(baseline)),
+                    higher(c.longestThroughput().get(n), c.longestThroughput().get(baseline))});
         }
-        md.append(table(new String[] {"engine", b32, b1m, b1p, b8, b64}, rows, "r")).append('\n');
+        md.append(table(new String[] {"engine", b32, b1m, b1p, b8, b64, b8longest}, rows, "r")).append('\n');
         md.append(String.format(Locale.ROOT,
                 "In parentheses: speed relative to ONNX Runtime in this run, > 1 = faster than ONNX Runtime (for the "
                         + "batch-1 times: ONNX Runtime's time / the engine's time). Texts in, pooled vectors out: each engine "
@@ -115,25 +106,7 @@ final class Report {
         // ---- matmul ----
         Benchmark.MatmulReport mm = c.matmul();
         if (mm != null) {
-            md.append("## Matrix multiply, fp32 (").append(mm.rows()).append(" activation rows × the layer weights)\n\n");
-            double peak = mm.peak().gflops();
-            List<String[]> mrows = new ArrayList<>();
-            List<String> header = new ArrayList<>(List.of("kernel"));
-            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
-                header.add(s.label(mm.rows()) + " (GFLOP/s)");
-            }
-            mrows.add(matmulRow("KoEmbed " + (mm.koembedKernel() == null ? "(not wired)" : mm.koembedKernel()),
-                    mm.koembed(), peak));
-            mrows.add(matmulRow("ONNX Runtime MatMul (MLAS)", mm.ort(), peak));
-            md.append(table(header.toArray(new String[0]), mrows, "r")).append('\n');
-            md.append(String.format(Locale.ROOT,
-                    "In parentheses: share of the FMA peak, **%.1f GFLOP/s** measured in this run (Java Vector API "
-                            + "`FloatVector.fma`, %d-bit vectors, best of 4 to 12 independent accumulators per thread: "
-                            + "%d, %d threads). "
-                            + "Median time per call; the KoEmbed kernel's result is checked against a double-precision "
-                            + "reference first.%s\n\n",
-                    peak, mm.peak().laneBits(), mm.peak().accumulators(), mm.peak().threads(),
-                    mm.note().isEmpty() ? "" : " " + mm.note()));
+            md.append(matmulSection(mm));
         }
 
         // ---- other ----
@@ -160,15 +133,70 @@ final class Report {
         return md.toString();
     }
 
+    /** The header rows that say where and with what a run was made. */
+    private static List<String[]> machine(String koembedVersion) {
+        List<String[]> env = new ArrayList<>();
+        env.add(row("CPU", SystemInfo.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores available to the JVM, " + SystemInfo.cpuMhz() + " MHz (/proc/cpuinfo); SIMD: "
+                + SystemInfo.simdFlags()));
+        env.add(row("OS", SystemInfo.os()));
+        env.add(row("JDK", SystemInfo.jvm()));
+        env.add(row("JVM flags", "`" + SystemInfo.jvmFlags() + "`"));
+        env.add(row("Vector API", "preferred species " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits ("
+                + FloatVector.SPECIES_PREFERRED.length() + " floats)"));
+        env.add(row("ONNX Runtime", OrtEngine.version() + " (Maven com.microsoft.onnxruntime:onnxruntime, CPU), "
+                + OrtEngine.describeOptions()));
+        env.add(row("KoEmbed", koembedVersion));
+        return env;
+    }
+
+    /** The report of {@code --matmul-only}: the machine and the matmul tables. */
+    static String matmulOnly(Benchmark.MatmulReport mm, String koembedVersion) {
+        return "# KoEmbed matmul kernels vs ONNX Runtime's MatMul\n\nRun " + Benchmark.now() + ".\n\n"
+                + table(new String[] {"", ""}, machine(koembedVersion), "l") + "\n" + matmulSection(mm);
+    }
+
     private static String[] row(String a, String b) {
         return new String[] {a, b};
     }
 
-    private static String[] matmulRow(String name, Map<MatmulBench.Shape, Double> values, double peak) {
+    /** The matmul tables, one per activation row count; also the whole report of {@code --matmul-only}. */
+    static String matmulSection(Benchmark.MatmulReport mm) {
+        StringBuilder md = new StringBuilder();
+        double peak = mm.peak().gflops();
+        for (int rows : mm.rows()) {
+            md.append("## Matrix multiply, fp32 (").append(rows).append(" activation rows × the layer weights)\n\n");
+            List<String> header = new ArrayList<>(List.of("kernel"));
+            for (MatmulBench.Shape s : MatmulBench.SHAPES) {
+                header.add(s.label(rows) + " (GFLOP/s)");
+            }
+            List<String[]> mrows = new ArrayList<>();
+            boolean first = true;
+            for (var kernel : mm.koembed().entrySet()) {
+                String name = "KoEmbed " + kernel.getKey() + (first ? ", the encoder's" : "");
+                mrows.add(matmulRow(name, kernel.getValue(), rows, peak));
+                first = false;
+            }
+            mrows.add(matmulRow("ONNX Runtime MatMul (MLAS)", mm.ort(), rows, peak));
+            md.append(table(header.toArray(new String[0]), mrows, "r")).append('\n');
+        }
+        md.append(String.format(Locale.ROOT,
+                "In parentheses: share of the FMA peak, **%.1f GFLOP/s** measured in this run (Java Vector API "
+                        + "`FloatVector.fma`, %d-bit vectors, best of 4 to 12 independent accumulators per thread: "
+                        + "%d, %d threads). Median time per call; each KoEmbed kernel's result is checked against a "
+                        + "double-precision reference first. The KoEmbed rows after the first are the same kernel with "
+                        + "the other register tiles (rows x vectors) worth trying on this vector shape "
+                        + "(`-Dkoembed.matmulTile=RxV` makes the encoder use one).%s\n\n",
+                peak, mm.peak().laneBits(), mm.peak().accumulators(), mm.peak().threads(),
+                mm.note().isEmpty() ? "" : " " + mm.note()));
+        return md.toString();
+    }
+
+    private static String[] matmulRow(String name, Map<String, Double> values, int rows, double peak) {
         String[] r = new String[MatmulBench.SHAPES.size() + 1];
         r[0] = name;
         for (int i = 0; i < MatmulBench.SHAPES.size(); i++) {
-            Double v = values.get(MatmulBench.SHAPES.get(i));
+            Double v = values.get(Benchmark.matmulKey(rows, MatmulBench.SHAPES.get(i)));
             r[i + 1] = v == null ? "—" : String.format(Locale.ROOT, "%.1f (%.0f%%)", v, 100 * v / peak);
         }
         return r;

@@ -40,7 +40,7 @@ public final class Kernels {
 
     /** Packs a weight matrix for these kernels' matmul (see {@link PackedMatrix#pack}). */
     public PackedMatrix pack(MemorySegment w, int rows, int cols, WeightPrecision precision, Arena arena) {
-        return PackedMatrix.pack(w, rows, cols, precision, ops.panelWidth(), arena);
+        return PackedMatrix.pack(w, rows, cols, precision, ops.panelWidth(precision), arena);
     }
 
     /**
@@ -61,11 +61,11 @@ public final class Kernels {
     public void matmul(float[] a, int m, PackedMatrix w, float[] bias, Activation act, float[] c) {
         int k = w.cols(), n = w.rows();
         if ((long) m * k > a.length || (long) m * n > c.length || (bias != null && bias.length < n)
-                || w.panelWidth() != ops.panelWidth()) {
+                || w.panelWidth() != ops.panelWidth(w.precision())) {
             throw new IllegalArgumentException("matmul shapes: A needs " + m + "x" + k + " (has " + a.length
                     + "), C " + m + "x" + n + " (has " + c.length + ")"
                     + (bias == null ? "" : ", bias " + n + " (has " + bias.length + ")")
-                    + ", W " + w + " (these kernels pack panels of " + ops.panelWidth() + ")");
+                    + ", W " + w + " (these kernels pack panels of " + ops.panelWidth(w.precision()) + ")");
         }
         int t = parallel.threads(), panels = w.panels();
         if ((long) m * n * k < PARALLEL_MIN_FMAS || t == 1) {
@@ -74,7 +74,8 @@ public final class Kernels {
             // output columns: each worker streams only its own panels of W, for batch 1 as for batch 64
             parallel.forRange(panels, t, 1, (q0, q1) -> ops.matmul(a, w, bias, act, c, 0, m, q0, q1));
         } else {
-            parallel.forRange(m, t, ops.matmulRows(), (i0, i1) -> ops.matmul(a, w, bias, act, c, i0, i1, 0, panels));
+            parallel.forRange(m, t, ops.matmulRows(w.precision()),
+                    (i0, i1) -> ops.matmul(a, w, bias, act, c, i0, i1, 0, panels));
         }
     }
 

@@ -10,10 +10,21 @@ import java.util.Arrays;
 
 /**
  * A weight matrix W [rows = out, cols = in] (a Linear layer's weight as safetensors stores it), repacked once at
- * load for the matmul kernels: the rows are cut into panels of {@link #panelWidth()} consecutive rows, and each
- * panel is stored column by column, so that element {@code (row, col)} sits at
- * {@code panel(row) · cols · panelWidth + col · panelWidth + row % panelWidth}. The last panel is padded with
- * zero rows.
+ * load for the matmul kernels: the rows are cut into panels of {@link #panelWidth()} (NR) consecutive rows, and
+ * each panel is stored column by column. In float32, element {@code (row, col)} sits at
+ * {@code panel(row) · cols · NR + col · NR + row % NR}. The last panel is padded with zero rows.
+ *
+ * <p>The narrower formats interleave so that the kernel widens them with one shift per vector and no lane
+ * shuffles: it reads a vector of ints and takes each float vector out of its own bits. With H = NR / 2 and
+ * i = row % NR:
+ * <ul>
+ *   <li>bfloat16: the int at {@code col · H + i % H} of a panel holds the element of lane i &lt; H in its low half
+ *       and that of lane i + H in its high half (shifting left by 16, or masking, gives the float bits);</li>
+ *   <li>int8: columns go in pairs; the int at {@code (col / 2) · H + i % H} holds four bytes, from the lowest:
+ *       (col even, i &lt; H), (col even, i ≥ H), (col odd, i &lt; H), (col odd, i ≥ H); an odd column count is
+ *       padded with a zero column.</li>
+ * </ul>
+ * {@link #storedIndex} is that rule in one place; {@link #decodePanel} undoes it for the scalar kernel.
  *
  * <p>Why repack: the fastest float kernel on AVX2/AVX-512 broadcasts one activation and multiplies it with a
  * whole vector of weights of consecutive output channels ({@code panelWidth} = 2 vectors); that needs those
@@ -56,8 +67,11 @@ public final class PackedMatrix {
             throw new IllegalArgumentException("cannot pack " + rows + " x " + cols + " from " + w.byteSize()
                     + " bytes with panel width " + panelWidth);
         }
+        if (precision != WeightPrecision.FLOAT32 && panelWidth % 2 != 0) {
+            throw new IllegalArgumentException(precision + " panels need an even width, got " + panelWidth);
+        }
         int panels = (rows + panelWidth - 1) / panelWidth;
-        long panelElements = (long) panelWidth * cols;
+        long panelElements = (long) panelWidth * storedCols(precision, cols);
         // float32 panels live in one heap array, so that the kernel reads them in place with no copy (a copy per
         // call would not overlap with the arithmetic: at batch 1 that costs as much as the weights' memory traffic);
         // the narrower formats are widened per panel anyway, and sit off-heap
@@ -82,7 +96,7 @@ public final class PackedMatrix {
                     scale = scales[r];
                 }
                 for (int c = 0; c < cols; c++) {
-                    panel[c * panelWidth + i] = scales == null ? row[c] : quantize(row[c], scale);
+                    panel[storedIndex(precision, panelWidth, i, c)] = scales == null ? row[c] : quantize(row[c], scale);
                 }
             }
             long base = q * panelElements;
@@ -104,6 +118,24 @@ public final class PackedMatrix {
             w.unload();
         }
         return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
+    }
+
+    /**
+     * Where element (lane i, column c) of a panel of width nr is stored, in elements from the panel's start (see
+     * the class comment).
+     */
+    static int storedIndex(WeightPrecision precision, int nr, int i, int c) {
+        int h = nr / 2;
+        return switch (precision) {
+            case FLOAT32 -> c * nr + i;
+            case BFLOAT16 -> c * nr + 2 * (i % h) + i / h;
+            case INT8 -> (c / 2) * 2 * nr + 4 * (i % h) + 2 * (c % 2) + i / h;
+        };
+    }
+
+    /** The columns a panel stores: int8 pads an odd count with a zero column. */
+    static int storedCols(WeightPrecision precision, int cols) {
+        return precision == WeightPrecision.INT8 ? (cols + 1) / 2 * 2 : cols;
     }
 
     /** The int8 code of v in a row of the given scale: round half to even, clamped to ±127 (0 for a zero row). */
@@ -155,7 +187,7 @@ public final class PackedMatrix {
 
     /** Byte offset of panel {@code q} in {@link #data()}. */
     long panelOffset(int q) {
-        return (long) q * panelWidth * cols * precision.bytes();
+        return (long) q * panelWidth * storedCols(precision, cols) * precision.bytes();
     }
 
     /** Per-row scales for INT8 (the stored value times its row's scale approximates W), else null. */
@@ -173,21 +205,21 @@ public final class PackedMatrix {
      * {@code q · panelWidth + i}, without the INT8 scale): the plain decoding every kernel must agree with.
      */
     void decodePanel(int q, float[] dst) {
-        long base = (long) q * panelWidth * cols;
-        int len = panelWidth * cols;
-        switch (precision) {
-            case FLOAT32 -> MemorySegment.copy(data, Checkpoint.F32_LE, 4 * base, dst, 0, len);
-            case BFLOAT16 -> {
-                for (int i = 0; i < len; i++) {
-                    dst[i] = Float.intBitsToFloat(data.getAtIndex(I16_LE, base + i) << 16);
-                }
-            }
-            case INT8 -> {
-                for (int i = 0; i < len; i++) {
-                    dst[i] = data.get(ValueLayout.JAVA_BYTE, base + i);
-                }
+        long base = (long) q * panelWidth * storedCols(precision, cols);
+        for (int c = 0; c < cols; c++) {
+            for (int i = 0; i < panelWidth; i++) {
+                dst[c * panelWidth + i] = stored(base + storedIndex(precision, panelWidth, i, c));
             }
         }
+    }
+
+    /** The stored element at {@code index} (in elements from the start of the data), widened exactly. */
+    private float stored(long index) {
+        return switch (precision) {
+            case FLOAT32 -> data.getAtIndex(Checkpoint.F32_LE, index);
+            case BFLOAT16 -> Float.intBitsToFloat(data.getAtIndex(I16_LE, index) << 16);
+            case INT8 -> data.get(ValueLayout.JAVA_BYTE, index);
+        };
     }
 
     /**
@@ -208,12 +240,9 @@ public final class PackedMatrix {
 
     /** The value the kernels multiply with for W(row, col): the stored element times its scale, if any. */
     public float get(int row, int col) {
-        long i = (long) (row / panelWidth) * panelWidth * cols + (long) col * panelWidth + row % panelWidth;
-        return switch (precision) {
-            case FLOAT32 -> data.getAtIndex(Checkpoint.F32_LE, i);
-            case BFLOAT16 -> Float.intBitsToFloat(data.getAtIndex(I16_LE, i) << 16);
-            case INT8 -> data.get(ValueLayout.JAVA_BYTE, i) * scales[row];
-        };
+        long base = (long) (row / panelWidth) * panelWidth * storedCols(precision, cols);
+        float v = stored(base + storedIndex(precision, panelWidth, row % panelWidth, col));
+        return scales == null ? v : v * scales[row];
     }
 
     @Override

@@ -1,9 +1,7 @@
 package io.koembed.tensor;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -104,14 +102,10 @@ final class PanamaTensorOps implements TensorOps {
     // on whole vectors; that epilogue once ran a scalar call per element, which cost about a fifth of the
     // matmul's time on AVX-512.
     //
-    // float32 panels are read in place from the packed heap array. bfloat16 and int8 panels are widened to float32
-    // into a scratch panel (exact conversions) before the kernel runs over all rows: the kernel stays one, and the
-    // conversion is paid once per panel, not per row.
+    // float32 panels are read in place from the packed heap array; bfloat16 and int8 panels from the packed bytes,
+    // widened in registers (blockNarrow).
     // ---------------------------------------------------------------------------------------------------------
 
-    /** Species for reading L packed bfloat16 / int8 values, or null where the Vector API has no such shape. */
-    private static final VectorSpecies<Short> HALF_SPECIES = speciesOrNull(short.class, 16 * L);
-    private static final VectorSpecies<Byte> BYTE_SPECIES = speciesOrNull(byte.class, 8 * L);
     /** The int vectors of the float vectors' shape (not the preferred ones: koembed.vectorBits may differ). */
     private static final VectorSpecies<Integer> INT_SPECIES = VectorSpecies.of(int.class, S.vectorShape());
 
@@ -123,17 +117,20 @@ final class PanamaTensorOps implements TensorOps {
         }
     }
 
+    /** The tile over bfloat16 and int8 weights: 2 vectors wide, so that each int of the panel widens to two. */
+    private static final MatmulTile NARROW_TILE = new MatmulTile(L >= 16 ? 8 : 4, 2);
+
     @Override
-    public int panelWidth() {
-        return nr;
+    public int panelWidth(WeightPrecision precision) {
+        return precision == WeightPrecision.FLOAT32 ? nr : NARROW_TILE.vectors() * L;
     }
 
     @Override
-    public int matmulRows() {
-        return tile.rows();
+    public int matmulRows(WeightPrecision precision) {
+        return precision == WeightPrecision.FLOAT32 ? tile.rows() : NARROW_TILE.rows();
     }
 
-    /** The register tile of this instance's matmul. */
+    /** The register tile of this instance's float32 matmul. */
     MatmulTile tile() {
         return tile;
     }
@@ -141,26 +138,30 @@ final class PanamaTensorOps implements TensorOps {
     @Override
     public void matmul(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart, int rowEnd,
                        int panelStart, int panelEnd) {
-        if (w.panelWidth() != nr) {
+        WeightPrecision precision = w.precision();
+        int width = panelWidth(precision);
+        if (w.panelWidth() != width) {
             throw new IllegalArgumentException(w + " was packed for panels of " + w.panelWidth()
-                    + ", these kernels need " + nr);
+                    + ", these kernels need " + width);
         }
-        int k = w.cols(), n = w.rows(), mr = tile.rows();
-        boolean f32 = w.precision() == WeightPrecision.FLOAT32;
-        float[] panel = f32 ? w.floats() : new float[k * nr];
-        float[] acc = new float[mr * nr];
+        int k = w.cols(), n = w.rows(), mr = matmulRows(precision);
+        boolean f32 = precision == WeightPrecision.FLOAT32;
+        int narrow = f32 ? -1 : (L >= 16 ? 1 : 0) + (precision == WeightPrecision.INT8 ? 2 : 0);
+        float[] panels = f32 ? w.floats() : null;
+        MemorySegment bytes = f32 ? null : w.data();
+        float[] acc = new float[mr * width];
         float[] scratch = act == Activation.NONE ? null : new float[GELU_BLOCK + L];
         for (int q = panelStart; q < panelEnd; q++) {
-            int base = f32 ? q * k * nr : 0;
-            if (!f32) {
-                decode(w, q, panel);
-            }
-            int j0 = q * nr, cols = Math.min(nr, n - j0);
+            int j0 = q * width, cols = Math.min(width, n - j0);
             for (int i = rowStart; i < rowEnd; i += mr) {
                 int rows = Math.min(mr, rowEnd - i);
-                block(kernel, a, i * k, k, k, panel, base, rows, acc, 0);
+                if (f32) {
+                    block(kernel, a, i * k, k, k, panels, q * k * width, rows, acc, 0);
+                } else {
+                    blockNarrow(narrow, a, i * k, k, k, bytes, w.panelOffset(q), rows, acc, 0);
+                }
                 for (int r = 0; r < rows; r++) {
-                    store(acc, r * nr, w, bias, act, c, (i + r) * n + j0, j0, cols, scratch);
+                    store(acc, r * width, width, w, bias, act, c, (i + r) * n + j0, j0, cols, scratch);
                 }
             }
         }
@@ -193,11 +194,11 @@ final class PanamaTensorOps implements TensorOps {
      * cols, on whole vectors where the panel is whole. The same IEEE operations per element as
      * {@link PackedMatrix#output} in every case.
      */
-    private void store(float[] acc, int accOff, PackedMatrix w, float[] bias, Activation act, float[] c, int cOff,
-                       int j0, int cols, float[] scratch) {
-        if (cols == nr) {
+    private static void store(float[] acc, int accOff, int width, PackedMatrix w, float[] bias, Activation act,
+                              float[] c, int cOff, int j0, int cols, float[] scratch) {
+        if (cols == width) {
             float[] scales = w.scales();
-            for (int v = 0; v < nr; v += L) {
+            for (int v = 0; v < width; v += L) {
                 FloatVector x = FloatVector.fromArray(S, acc, accOff + v);
                 if (scales != null) {
                     x = x.mul(FloatVector.fromArray(S, scales, j0 + v));
@@ -445,28 +446,237 @@ final class PanamaTensorOps implements TensorOps {
         c42.intoArray(acc, accOff + 4 * nr + 2 * L); c43.intoArray(acc, accOff + 4 * nr + 3 * L);
     }
 
-    /** {@link PackedMatrix#decodePanel} on vectors: bfloat16 bits shifted into floats, int8 converted. */
-    private static void decode(PackedMatrix w, int q, float[] dst) {
-        MemorySegment data = w.data();
-        long off = w.panelOffset(q);
-        int len = w.cols() * w.panelWidth();
-        if (w.precision() == WeightPrecision.BFLOAT16 && HALF_SPECIES != null) {
-            for (int e = 0; e < len; e += L, off += 2L * L) {
-                FloatVector f = ((IntVector) ShortVector.fromMemorySegment(HALF_SPECIES, data, off, LE)
-                        .convertShape(VectorOperators.S2I, INT_SPECIES, 0))
-                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                f.intoArray(dst, e);
-            }
-        } else if (w.precision() == WeightPrecision.INT8 && BYTE_SPECIES != null) {
-            for (int e = 0; e < len; e += L, off += L) {
-                FloatVector f = (FloatVector) ByteVector.fromMemorySegment(BYTE_SPECIES, data, off, LE)
-                        .convertShape(VectorOperators.B2F, S, 0);
-                f.intoArray(dst, e);
-            }
-        } else {
-            w.decodePanel(q, dst);
+    /**
+     * The tile over bfloat16 or int8 panels: {@link #block}'s contract, with W read from the packed bytes and
+     * widened in registers (PackedMatrix's interleaved layouts make that one shift, or two and a conversion, per
+     * vector). Reading half or a quarter of the bytes is what pays where the weights' memory traffic bounds the
+     * time (a sentence or a few at a time); a widened copy of each panel, as before, cost more than it saved.
+     */
+    private static void blockNarrow(int kernel, float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+                                    int rows, float[] acc, int accOff) {
+        switch (kernel) {
+            case 0 -> block4x2Bf16(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            case 1 -> block8x2Bf16(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            case 2 -> block4x2Int8(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            case 3 -> block8x2Int8(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            default -> throw new AssertionError("kernel " + kernel);
         }
     }
+
+    /** The int8 in bits [24 - shift, 32 - shift) of each lane, sign-extended and converted to float. */
+    private static FloatVector int8(IntVector packed, int shift) {
+        return (FloatVector) packed.lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** The 4 × 2L tile over bfloat16 panels, widened in registers: see {@link #blockNarrow}. */
+    private static void block4x2Bf16(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+                                      int rows, float[] acc, int accOff) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        FloatVector zero = FloatVector.zero(S);
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        FloatVector c00 = zero, c01 = zero;
+        FloatVector c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero;
+        for (int p = 0; p < k; p++) {
+            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 4 * L, LE);
+            FloatVector w0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = iv.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+        }
+        c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+    }
+
+    /** The 4 × 2L tile over int8 panels, widened in registers: see {@link #blockNarrow}. */
+    private static void block4x2Int8(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+                                      int rows, float[] acc, int accOff) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        FloatVector zero = FloatVector.zero(S);
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        FloatVector c00 = zero, c01 = zero;
+        FloatVector c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero;
+        for (int p = 0; p < k; p += 2) {
+            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 2 * L, LE);
+            FloatVector w0 = int8(iv, 24), w1 = int8(iv, 16);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            if (p + 1 == k) {
+                break; // an odd count: the other half of the pair is padding
+            }
+            w0 = int8(iv, 8);
+            w1 = int8(iv, 0);
+            x = FloatVector.broadcast(S, a[a0 + p + 1]);
+            c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p + 1]);
+            c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p + 1]);
+            c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p + 1]);
+            c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+        }
+        c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+    }
+
+    /** The 8 × 2L tile over bfloat16 panels, widened in registers: see {@link #blockNarrow}. */
+    private static void block8x2Bf16(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+                                      int rows, float[] acc, int accOff) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        FloatVector zero = FloatVector.zero(S);
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        int a4 = aOff + Math.min(4, last) * lda;
+        int a5 = aOff + Math.min(5, last) * lda;
+        int a6 = aOff + Math.min(6, last) * lda;
+        int a7 = aOff + Math.min(7, last) * lda;
+        FloatVector c00 = zero, c01 = zero;
+        FloatVector c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero;
+        FloatVector c50 = zero, c51 = zero;
+        FloatVector c60 = zero, c61 = zero;
+        FloatVector c70 = zero, c71 = zero;
+        for (int p = 0; p < k; p++) {
+            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 4 * L, LE);
+            FloatVector w0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = iv.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(w0, c40); c41 = x.fma(w1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(w0, c50); c51 = x.fma(w1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(w0, c60); c61 = x.fma(w1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(w0, c70); c71 = x.fma(w1, c71);
+        }
+        c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+        c40.intoArray(acc, accOff + 4 * nr); c41.intoArray(acc, accOff + 4 * nr + L);
+        c50.intoArray(acc, accOff + 5 * nr); c51.intoArray(acc, accOff + 5 * nr + L);
+        c60.intoArray(acc, accOff + 6 * nr); c61.intoArray(acc, accOff + 6 * nr + L);
+        c70.intoArray(acc, accOff + 7 * nr); c71.intoArray(acc, accOff + 7 * nr + L);
+    }
+
+    /** The 8 × 2L tile over int8 panels, widened in registers: see {@link #blockNarrow}. */
+    private static void block8x2Int8(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+                                      int rows, float[] acc, int accOff) {
+        final int nr = 2 * L;
+        int last = rows - 1;
+        FloatVector zero = FloatVector.zero(S);
+        int a0 = aOff;
+        int a1 = aOff + Math.min(1, last) * lda;
+        int a2 = aOff + Math.min(2, last) * lda;
+        int a3 = aOff + Math.min(3, last) * lda;
+        int a4 = aOff + Math.min(4, last) * lda;
+        int a5 = aOff + Math.min(5, last) * lda;
+        int a6 = aOff + Math.min(6, last) * lda;
+        int a7 = aOff + Math.min(7, last) * lda;
+        FloatVector c00 = zero, c01 = zero;
+        FloatVector c10 = zero, c11 = zero;
+        FloatVector c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero;
+        FloatVector c40 = zero, c41 = zero;
+        FloatVector c50 = zero, c51 = zero;
+        FloatVector c60 = zero, c61 = zero;
+        FloatVector c70 = zero, c71 = zero;
+        for (int p = 0; p < k; p += 2) {
+            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 2 * L, LE);
+            FloatVector w0 = int8(iv, 24), w1 = int8(iv, 16);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(w0, c40); c41 = x.fma(w1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(w0, c50); c51 = x.fma(w1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = x.fma(w0, c60); c61 = x.fma(w1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = x.fma(w0, c70); c71 = x.fma(w1, c71);
+            if (p + 1 == k) {
+                break; // an odd count: the other half of the pair is padding
+            }
+            w0 = int8(iv, 8);
+            w1 = int8(iv, 0);
+            x = FloatVector.broadcast(S, a[a0 + p + 1]);
+            c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p + 1]);
+            c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p + 1]);
+            c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p + 1]);
+            c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p + 1]);
+            c40 = x.fma(w0, c40); c41 = x.fma(w1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p + 1]);
+            c50 = x.fma(w0, c50); c51 = x.fma(w1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p + 1]);
+            c60 = x.fma(w0, c60); c61 = x.fma(w1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p + 1]);
+            c70 = x.fma(w0, c70); c71 = x.fma(w1, c71);
+        }
+        c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+        c40.intoArray(acc, accOff + 4 * nr); c41.intoArray(acc, accOff + 4 * nr + L);
+        c50.intoArray(acc, accOff + 5 * nr); c51.intoArray(acc, accOff + 5 * nr + L);
+        c60.intoArray(acc, accOff + 6 * nr); c61.intoArray(acc, accOff + 6 * nr + L);
+        c70.intoArray(acc, accOff + 7 * nr); c71.intoArray(acc, accOff + 7 * nr + L);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // attention
     // ---------------------------------------------------------------------------------------------------------

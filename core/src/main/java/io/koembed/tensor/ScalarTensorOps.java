@@ -13,12 +13,12 @@ final class ScalarTensorOps implements TensorOps {
 
     /** Any width works here; this is the width of AVX2's two 8-float vectors, so tests share packings. */
     @Override
-    public int panelWidth() {
+    public int panelWidth(WeightPrecision precision) {
         return 16;
     }
 
     @Override
-    public int matmulRows() {
+    public int matmulRows(WeightPrecision precision) {
         return 1;
     }
 

@@ -15,12 +15,16 @@ public interface TensorOps {
     String name();
 
     /**
-     * The panel width this implementation's matmul needs: pack weights with it ({@link PackedMatrix#pack}).
+     * The panel width this implementation's matmul needs for weights held in {@code precision}: pack them with it
+     * ({@link PackedMatrix#pack}).
      */
-    int panelWidth();
+    int panelWidth(WeightPrecision precision);
 
-    /** The rows of the matmul's register tile: a split of the rows into multiples of it wastes no work. */
-    int matmulRows();
+    /**
+     * The rows of the matmul's register tile for weights in {@code precision}: a split of the rows into multiples
+     * of it wastes no work.
+     */
+    int matmulRows(WeightPrecision precision);
 
     /**
      * A block of {@code C = act(A · Wᵀ + bias)}: for rows {@code i} in [rowStart, rowEnd) and the output columns
@@ -30,7 +34,7 @@ public interface TensorOps {
      * the activation is {@link #gelu}'s, applied while the block is still in cache.
      *
      * @param a    [m, k] row-major
-     * @param w    W [n, k], packed with {@link #panelWidth()}
+     * @param w    W [n, k], packed with {@link #panelWidth} of its precision
      * @param bias [n], or null for none
      * @param act  applied to every output element last
      * @param c    [m, n] row-major, written (not accumulated)

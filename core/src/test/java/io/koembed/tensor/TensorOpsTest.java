@@ -66,7 +66,7 @@ class TensorOpsTest {
                 float[] a = randoms(m * k, 1f);
                 float[] wf = randoms(n * k, 1f);
                 PackedMatrix w = PackedMatrix.pack(segment(arena, wf, trial % 2 == 0 ? 0 : 2), n, k, precision,
-                        simd.panelWidth(), arena);
+                        simd.panelWidth(precision), arena);
                 float[] bias = trial % 4 == 0 ? null : randoms(n, 1f);
                 float[] cs = new float[m * n], cv = new float[m * n];
                 // a sub-block, so that the range arguments are exercised too
@@ -114,8 +114,8 @@ class TensorOpsTest {
                     WeightPrecision precision = WeightPrecision.values()[trial % 3];
                     float[] a = randoms(m * k, 1f), bias = randoms(n, 0.5f);
                     MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
-                    PackedMatrix ws = PackedMatrix.pack(stored, n, k, precision, SCALAR.panelWidth(), arena);
-                    PackedMatrix wv = PackedMatrix.pack(stored, n, k, precision, ops.panelWidth(), arena);
+                    PackedMatrix ws = PackedMatrix.pack(stored, n, k, precision, SCALAR.panelWidth(precision), arena);
+                    PackedMatrix wv = PackedMatrix.pack(stored, n, k, precision, ops.panelWidth(precision), arena);
                     float[] plain = new float[m * n], viaSimd = new float[m * n];
                     SCALAR.matmul(a, ws, bias, Activation.NONE, plain, 0, m, 0, ws.panels());
                     ops.matmul(a, wv, bias, Activation.NONE, viaSimd, 0, m, 0, wv.panels());

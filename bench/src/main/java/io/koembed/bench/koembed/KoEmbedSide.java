@@ -8,6 +8,7 @@ import io.koembed.bench.TextTokenizer;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.tensor.Kernels;
+import io.koembed.tensor.TensorOps;
 import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
 import java.lang.foreign.Arena;
@@ -15,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,16 +47,27 @@ public final class KoEmbedSide implements KoEmbedBridge {
     }
 
     /**
-     * The matmul adapter: KoEmbed's {@link Kernels#matmul} on the shared pool, exactly as the encoder calls it
-     * for its linear layers ({@code C = A · Wᵀ}, no bias here). {@code prepare} copies W into a little-endian F32
-     * {@link MemorySegment} in the safetensors [out, in] layout (what mapping model.safetensors gives the encoder)
-     * and packs it as the encoder does at load; only {@code apply} is timed. If the kernel API changes, this
-     * method is the one place to adapt.
+     * The matmul adapters: KoEmbed's {@link Kernels#matmul} on the shared pool, exactly as the encoder calls it
+     * for its linear layers ({@code C = A · Wᵀ}, no bias here): first with the encoder's own kernels, then with
+     * each other candidate register tile ({@link TensorOps#matmulCandidates}). {@code prepare} copies W into a
+     * little-endian F32 {@link MemorySegment} in the safetensors [out, in] layout (what mapping model.safetensors
+     * gives the encoder) and packs it as the encoder does at load; only {@code apply} is timed. If the kernel API
+     * changes, this method is the one place to adapt.
      */
     @Override
-    public Optional<MatmulKernel> matmulKernel() {
-        Kernels kernels = Kernels.shared();
-        return Optional.of(new MatmulKernel() {
+    public List<MatmulKernel> matmulKernels() {
+        Kernels shared = Kernels.shared();
+        List<Kernels> all = new ArrayList<>(List.of(shared));
+        for (TensorOps ops : TensorOps.matmulCandidates()) {
+            if (!ops.name().equals(shared.ops().name())) {
+                all.add(new Kernels(ops, shared.parallel()));
+            }
+        }
+        return all.stream().map(KoEmbedSide::matmulKernel).toList();
+    }
+
+    private static MatmulKernel matmulKernel(Kernels kernels) {
+        return new MatmulKernel() {
             @Override
             public String name() {
                 return "Kernels.matmul (" + kernels.ops().name() + ", " + kernels.parallel().threads() + " threads)";
@@ -68,7 +81,7 @@ public final class KoEmbedSide implements KoEmbedBridge {
                 PackedMatrix packed = kernels.pack(w, out, in, WeightPrecision.FLOAT32, Arena.global());
                 return (x, rows, y) -> kernels.matmul(x, rows, packed, null, y);
             }
-        });
+        };
     }
 
     @Override
