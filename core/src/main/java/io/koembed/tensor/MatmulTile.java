@@ -35,14 +35,15 @@ public record MatmulTile(int rows, int vectors) {
      * The tiles worth trying for vectors of {@code lanes} floats, the default first. 512-bit vectors (AVX-512:
      * 32 registers) take up to 31 registers; narrower ones are taken to have 16 (AVX2, SSE).
      *
-     * <p>Measured on a 2-core AMD EPYC Zen 5 (AVX-512), 2 threads, XLM-R base layer shapes: 7x3 and 8x2 within a
-     * few percent of each other at 256 rows, 7x3 ahead at 20 rows (one sentence: 21 rows of work against 24 for
-     * 8-row tiles); 4x2, the AVX2 tile, 20-30 % behind both (bench/RESULTS.md has the table). On the Zen 1
-     * (AVX2) machines 4x2 and 6x2 were level under G1, and 6x2 spilled under the Parallel collector.
+     * <p>Measured on a 2-core AMD EPYC Zen 5 (AVX-512), 2 threads, XLM-R base layer shapes ({@code bench/run
+     * --matmul-only}): 5x4, 7x3 and 8x2 within a few percent of each other at 256 rows (92-94 % of the FMA peak
+     * on the 768-wide inputs), 5x4 ahead at 20 rows, one sentence (91-92 % against 75-84 %: 20 rows are 4 whole
+     * tiles, and each broadcast feeds 4 FMAs); 4x2, the AVX2 tile, 76-83 %. On the Zen 1 (AVX2) machines 4x2
+     * and 6x2 were level under G1, and 6x2 spilled under the Parallel collector.
      */
     public static List<MatmulTile> candidates(int lanes) {
         if (lanes >= 16) {
-            return List.of(new MatmulTile(7, 3), new MatmulTile(8, 2), new MatmulTile(5, 4), new MatmulTile(4, 2));
+            return List.of(new MatmulTile(5, 4), new MatmulTile(7, 3), new MatmulTile(8, 2), new MatmulTile(4, 2));
         }
         return List.of(new MatmulTile(4, 2), new MatmulTile(6, 2));
     }

@@ -50,19 +50,27 @@ final class PanamaTensorOps implements TensorOps {
     private final MatmulTile tile;
     private final int kernel; // the tile's block method (see block)
     private final int nr;     // panel width: tile.vectors() · L
+    private final int innerBlock, rowBlock; // cache blocks of the float32 matmul, 0 for none (see blocked)
 
-    /** The default tile for this vector shape, or {@code koembed.matmulTile}. */
+    /** The default tile for this vector shape, or {@code koembed.matmulTile}; {@code koembed.kc/mc} blocks. */
     PanamaTensorOps() {
         this(MatmulTile.configured(L));
     }
 
     PanamaTensorOps(MatmulTile tile) {
+        this(tile, Integer.getInteger("koembed.kc", 0), Integer.getInteger("koembed.mc", 0));
+    }
+
+    /** With cache blocks of the float32 matmul: {@code innerBlock} columns of A, {@code rowBlock} rows (0: none). */
+    PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock) {
         if (L < 4) {
             throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
         }
         this.tile = tile;
         this.kernel = kernelOf(tile);
         this.nr = tile.vectors() * L;
+        this.innerBlock = innerBlock;
+        this.rowBlock = rowBlock;
     }
 
     /** The lanes of this JVM's float vectors, as {@link MatmulTile#candidates} takes them. */
@@ -93,10 +101,10 @@ final class PanamaTensorOps implements TensorOps {
     // result does not depend on where it sits in a packed batch. Rows past the end of a block repeat the last real
     // row (computed, not stored), so there is one kernel per tile for every block.
     //
-    // The tile is chosen from the vector shape (MatmulTile). The AVX2 tile, 4 × 2L (8 accumulators), left a third
+    // The tile is chosen from the vector shape (MatmulTile). The AVX2 tile, 4 × 2L (8 accumulators), left a part
     // of an AVX-512 core's FMA rate unused: two FMA pipes of latency 4 need at least 8 chains in flight, and the
-    // loads and the loop's own instructions then come between them. Measured on a 2-core Zen 5, 2 threads, 256
-    // rows: 7 × 3L 370-411 GFLOP/s against 285-370 for 4 × 2L, in the same run.
+    // loads and the loop's own instructions then come between them. With 32 registers, 5 × 4L (20 accumulators)
+    // reached 91-94 % of the FMA peak at 20 and 256 rows where 4 × 2L reached 74-83 % (bench --matmul-only).
     //
     // The accumulators go to a small buffer and from there through the epilogue (scale, bias, activation) into C
     // on whole vectors; that epilogue once ran a scalar call per element, which cost about a fifth of the
@@ -147,21 +155,60 @@ final class PanamaTensorOps implements TensorOps {
         int k = w.cols(), n = w.rows(), mr = matmulRows(precision);
         boolean f32 = precision == WeightPrecision.FLOAT32;
         int narrow = f32 ? -1 : (L >= 16 ? 1 : 0) + (precision == WeightPrecision.INT8 ? 2 : 0);
-        float[] panels = f32 ? w.floats() : null;
         MemorySegment bytes = f32 ? null : w.data();
-        float[] acc = new float[mr * width];
         float[] scratch = act == Activation.NONE ? null : new float[GELU_BLOCK + L];
+        if (f32) {
+            blocked(a, w, bias, act, c, rowStart, rowEnd, panelStart, panelEnd, scratch);
+            return;
+        }
+        float[] acc = new float[mr * width];
         for (int q = panelStart; q < panelEnd; q++) {
             int j0 = q * width, cols = Math.min(width, n - j0);
             for (int i = rowStart; i < rowEnd; i += mr) {
                 int rows = Math.min(mr, rowEnd - i);
-                if (f32) {
-                    block(kernel, a, i * k, k, k, panels, q * k * width, rows, acc, 0);
-                } else {
-                    blockNarrow(narrow, a, i * k, k, k, bytes, w.panelOffset(q), rows, acc, 0);
-                }
+                blockNarrow(narrow, a, i * k, k, k, bytes, w.panelOffset(q), rows, acc, 0);
                 for (int r = 0; r < rows; r++) {
                     store(acc, r * width, width, w, bias, act, c, (i + r) * n + j0, j0, cols, scratch);
+                }
+            }
+        }
+    }
+
+    /**
+     * The float32 matmul in cache blocks: rows in blocks of MC, the inner dimension in blocks of KC, so that a
+     * block of A stays in L2 and the KC × NR sliver of a panel in L1 while the row tiles of the block pass over
+     * it. A tile's accumulators go to a buffer between inner blocks and continue from there: still one FMA
+     * chain per element, the same bits as without blocking.
+     *
+     * <p>Off by default ({@code koembed.kc} and {@code koembed.mc} turn it on, for measuring other CPUs): on the
+     * 2-core Zen 5 (1 MB L2 per core), 5x4 tile, 2 threads, it cost more than it saved at every size tried
+     * (GFLOP/s, none / KC 256 and MC 256 / KC 512 and MC 256): 256 × 768 · 768×768 417 / 373 / 378, 256 × 3072
+     * · 3072×768 387 / 362 / 370, 2048 × 3072 · 3072×768 353 / 355 / 361; the hardware prefetchers keep a
+     * panel streaming from L2 fast enough, and the partial sums' round trip costs.
+     */
+    private void blocked(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
+                         int rowEnd, int panelStart, int panelEnd, float[] scratch) {
+        int k = w.cols(), n = w.rows(), mr = tile.rows();
+        float[] panels = w.floats();
+        int kc = innerBlock > 0 && k > innerBlock ? innerBlock : k;
+        int mc = rowBlock > 0 ? roundUp(rowBlock, mr) : roundUp(rowEnd - rowStart, mr);
+        float[] acc = new float[(kc < k ? mc : mr) * nr];
+        for (int i0 = rowStart; i0 < rowEnd; i0 += mc) {
+            int i1 = Math.min(rowEnd, i0 + mc);
+            for (int q = panelStart; q < panelEnd; q++) {
+                int j0 = q * nr, cols = Math.min(nr, n - j0), base = q * k * nr;
+                for (int p0 = 0; p0 < k; p0 += kc) {
+                    int len = Math.min(kc, k - p0);
+                    for (int i = i0; i < i1; i += mr) {
+                        int rows = Math.min(mr, i1 - i);
+                        int off = kc < k ? (i - i0) * nr : 0;
+                        block(kernel, a, i * k + p0, k, len, panels, base + p0 * nr, rows, acc, off, p0 > 0);
+                        if (p0 + len == k) {
+                            for (int r = 0; r < rows; r++) {
+                                store(acc, off + r * nr, nr, w, bias, act, c, (i + r) * n + j0, j0, cols, scratch);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -173,13 +220,13 @@ final class PanamaTensorOps implements TensorOps {
      * accumulator in a register; a switch per tile costs nothing beside k steps of FMAs.
      */
     private static void block(int kernel, float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
-                              float[] acc, int accOff) {
+                              float[] acc, int accOff, boolean accumulate) {
         switch (kernel) {
-            case 0 -> block4x2(a, aOff, lda, k, w, wOff, rows, acc, accOff);
-            case 1 -> block6x2(a, aOff, lda, k, w, wOff, rows, acc, accOff);
-            case 2 -> block8x2(a, aOff, lda, k, w, wOff, rows, acc, accOff);
-            case 3 -> block7x3(a, aOff, lda, k, w, wOff, rows, acc, accOff);
-            case 4 -> block5x4(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            case 0 -> block4x2(a, aOff, lda, k, w, wOff, rows, acc, accOff, accumulate);
+            case 1 -> block6x2(a, aOff, lda, k, w, wOff, rows, acc, accOff, accumulate);
+            case 2 -> block8x2(a, aOff, lda, k, w, wOff, rows, acc, accOff, accumulate);
+            case 3 -> block7x3(a, aOff, lda, k, w, wOff, rows, acc, accOff, accumulate);
+            case 4 -> block5x4(a, aOff, lda, k, w, wOff, rows, acc, accOff, accumulate);
             default -> throw new AssertionError("kernel " + kernel);
         }
     }
@@ -218,7 +265,7 @@ final class PanamaTensorOps implements TensorOps {
 
     /** The 4 × 2L tile: see {@link #block}. */
     private static void block4x2(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
-                                  float[] acc, int accOff) {
+                                  float[] acc, int accOff, boolean accumulate) {
         final int nr = 2 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
@@ -226,10 +273,14 @@ final class PanamaTensorOps implements TensorOps {
         int a1 = aOff + Math.min(1, last) * lda;
         int a2 = aOff + Math.min(2, last) * lda;
         int a3 = aOff + Math.min(3, last) * lda;
-        FloatVector c00 = zero, c01 = zero;
-        FloatVector c10 = zero, c11 = zero;
-        FloatVector c20 = zero, c21 = zero;
-        FloatVector c30 = zero, c31 = zero;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, acc, accOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, acc, accOff + L) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + L) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + L) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + L) : zero;
         for (int p = 0; p < k; p++) {
             int wp = wOff + p * nr;
             FloatVector w0 = FloatVector.fromArray(S, w, wp);
@@ -251,7 +302,7 @@ final class PanamaTensorOps implements TensorOps {
 
     /** The 6 × 2L tile: see {@link #block}. */
     private static void block6x2(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
-                                  float[] acc, int accOff) {
+                                  float[] acc, int accOff, boolean accumulate) {
         final int nr = 2 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
@@ -261,12 +312,18 @@ final class PanamaTensorOps implements TensorOps {
         int a3 = aOff + Math.min(3, last) * lda;
         int a4 = aOff + Math.min(4, last) * lda;
         int a5 = aOff + Math.min(5, last) * lda;
-        FloatVector c00 = zero, c01 = zero;
-        FloatVector c10 = zero, c11 = zero;
-        FloatVector c20 = zero, c21 = zero;
-        FloatVector c30 = zero, c31 = zero;
-        FloatVector c40 = zero, c41 = zero;
-        FloatVector c50 = zero, c51 = zero;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, acc, accOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, acc, accOff + L) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + L) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + L) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + L) : zero;
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr) : zero;
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + L) : zero;
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr) : zero;
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr + L) : zero;
         for (int p = 0; p < k; p++) {
             int wp = wOff + p * nr;
             FloatVector w0 = FloatVector.fromArray(S, w, wp);
@@ -294,7 +351,7 @@ final class PanamaTensorOps implements TensorOps {
 
     /** The 8 × 2L tile: see {@link #block}. */
     private static void block8x2(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
-                                  float[] acc, int accOff) {
+                                  float[] acc, int accOff, boolean accumulate) {
         final int nr = 2 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
@@ -306,14 +363,22 @@ final class PanamaTensorOps implements TensorOps {
         int a5 = aOff + Math.min(5, last) * lda;
         int a6 = aOff + Math.min(6, last) * lda;
         int a7 = aOff + Math.min(7, last) * lda;
-        FloatVector c00 = zero, c01 = zero;
-        FloatVector c10 = zero, c11 = zero;
-        FloatVector c20 = zero, c21 = zero;
-        FloatVector c30 = zero, c31 = zero;
-        FloatVector c40 = zero, c41 = zero;
-        FloatVector c50 = zero, c51 = zero;
-        FloatVector c60 = zero, c61 = zero;
-        FloatVector c70 = zero, c71 = zero;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, acc, accOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, acc, accOff + L) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + L) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + L) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + L) : zero;
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr) : zero;
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + L) : zero;
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr) : zero;
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr + L) : zero;
+        FloatVector c60 = accumulate ? FloatVector.fromArray(S, acc, accOff + 6 * nr) : zero;
+        FloatVector c61 = accumulate ? FloatVector.fromArray(S, acc, accOff + 6 * nr + L) : zero;
+        FloatVector c70 = accumulate ? FloatVector.fromArray(S, acc, accOff + 7 * nr) : zero;
+        FloatVector c71 = accumulate ? FloatVector.fromArray(S, acc, accOff + 7 * nr + L) : zero;
         for (int p = 0; p < k; p++) {
             int wp = wOff + p * nr;
             FloatVector w0 = FloatVector.fromArray(S, w, wp);
@@ -347,7 +412,7 @@ final class PanamaTensorOps implements TensorOps {
 
     /** The 7 × 3L tile: see {@link #block}. */
     private static void block7x3(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
-                                  float[] acc, int accOff) {
+                                  float[] acc, int accOff, boolean accumulate) {
         final int nr = 3 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
@@ -358,13 +423,27 @@ final class PanamaTensorOps implements TensorOps {
         int a4 = aOff + Math.min(4, last) * lda;
         int a5 = aOff + Math.min(5, last) * lda;
         int a6 = aOff + Math.min(6, last) * lda;
-        FloatVector c00 = zero, c01 = zero, c02 = zero;
-        FloatVector c10 = zero, c11 = zero, c12 = zero;
-        FloatVector c20 = zero, c21 = zero, c22 = zero;
-        FloatVector c30 = zero, c31 = zero, c32 = zero;
-        FloatVector c40 = zero, c41 = zero, c42 = zero;
-        FloatVector c50 = zero, c51 = zero, c52 = zero;
-        FloatVector c60 = zero, c61 = zero, c62 = zero;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, acc, accOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, acc, accOff + L) : zero;
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * L) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + L) : zero;
+        FloatVector c12 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + 2 * L) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + L) : zero;
+        FloatVector c22 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + 2 * L) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + L) : zero;
+        FloatVector c32 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + 2 * L) : zero;
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr) : zero;
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + L) : zero;
+        FloatVector c42 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 2 * L) : zero;
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr) : zero;
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr + L) : zero;
+        FloatVector c52 = accumulate ? FloatVector.fromArray(S, acc, accOff + 5 * nr + 2 * L) : zero;
+        FloatVector c60 = accumulate ? FloatVector.fromArray(S, acc, accOff + 6 * nr) : zero;
+        FloatVector c61 = accumulate ? FloatVector.fromArray(S, acc, accOff + 6 * nr + L) : zero;
+        FloatVector c62 = accumulate ? FloatVector.fromArray(S, acc, accOff + 6 * nr + 2 * L) : zero;
         for (int p = 0; p < k; p++) {
             int wp = wOff + p * nr;
             FloatVector w0 = FloatVector.fromArray(S, w, wp);
@@ -403,7 +482,7 @@ final class PanamaTensorOps implements TensorOps {
 
     /** The 5 × 4L tile: see {@link #block}. */
     private static void block5x4(float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
-                                  float[] acc, int accOff) {
+                                  float[] acc, int accOff, boolean accumulate) {
         final int nr = 4 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
@@ -412,11 +491,26 @@ final class PanamaTensorOps implements TensorOps {
         int a2 = aOff + Math.min(2, last) * lda;
         int a3 = aOff + Math.min(3, last) * lda;
         int a4 = aOff + Math.min(4, last) * lda;
-        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero;
-        FloatVector c10 = zero, c11 = zero, c12 = zero, c13 = zero;
-        FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero;
-        FloatVector c30 = zero, c31 = zero, c32 = zero, c33 = zero;
-        FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero;
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, acc, accOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, acc, accOff + L) : zero;
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * L) : zero;
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * L) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + L) : zero;
+        FloatVector c12 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + 2 * L) : zero;
+        FloatVector c13 = accumulate ? FloatVector.fromArray(S, acc, accOff + 1 * nr + 3 * L) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + L) : zero;
+        FloatVector c22 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + 2 * L) : zero;
+        FloatVector c23 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + 3 * L) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + L) : zero;
+        FloatVector c32 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + 2 * L) : zero;
+        FloatVector c33 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + 3 * L) : zero;
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr) : zero;
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + L) : zero;
+        FloatVector c42 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 2 * L) : zero;
+        FloatVector c43 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 3 * L) : zero;
         for (int p = 0; p < k; p++) {
             int wp = wOff + p * nr;
             FloatVector w0 = FloatVector.fromArray(S, w, wp);
@@ -740,7 +834,7 @@ final class PanamaTensorOps implements TensorOps {
                 for (int r = 0; r < qRows; r += ATT_MR) {
                     int rows = Math.min(ATT_MR, qRows - r);
                     block(ATT_KERNEL, qkv, qOff + (i0 + r) * stride, stride, d, scratch, kPack + q * ATT_NR * d,
-                            rows, scratch, acc);
+                            rows, scratch, acc, false);
                     for (int rr = 0; rr < rows; rr++) {
                         for (int v = 0; v < ATT_NR; v += L) {
                             FloatVector.fromArray(S, scratch, acc + rr * ATT_NR + v).mul(vscale)
@@ -758,7 +852,7 @@ final class PanamaTensorOps implements TensorOps {
                 for (int r = 0; r < qRows; r += ATT_MR) {
                     int rows = Math.min(ATT_MR, qRows - r);
                     block(ATT_KERNEL, scratch, sc + r * keys, keys, len, scratch, vPack + q * ATT_NR * len, rows,
-                            scratch, acc);
+                            scratch, acc, false);
                     for (int rr = 0; rr < rows; rr++) {
                         System.arraycopy(scratch, acc + rr * ATT_NR, out, outOff + (i0 + r + rr) * outStride + c0,
                                 cols);

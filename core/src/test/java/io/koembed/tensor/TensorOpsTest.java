@@ -137,6 +137,31 @@ class TensorOpsTest {
     }
 
     @Test
+    void cacheBlockedMatmulGivesTheSameBits() {
+        // blocks smaller than the shapes, so that rows and the inner dimension are cut, with partial last blocks
+        TensorOps blocked = new PanamaTensorOps(MatmulTile.candidates(PanamaTensorOps.lanes()).getFirst(), 24, 13);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int trial = 0; trial < 10; trial++) {
+                int m = 1 + rnd.nextInt(60), k = 1 + rnd.nextInt(100), n = 1 + rnd.nextInt(100);
+                float[] a = randoms(m * k, 1f), bias = trial % 2 == 0 ? null : randoms(n, 0.5f);
+                MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
+                PackedMatrix ws = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
+                        SCALAR.panelWidth(WeightPrecision.FLOAT32), arena);
+                PackedMatrix wb = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
+                        blocked.panelWidth(WeightPrecision.FLOAT32), arena);
+                Activation act = trial % 3 == 0 ? Activation.GELU : Activation.NONE;
+                float[] expect = new float[m * n], got = new float[m * n];
+                SCALAR.matmul(a, ws, bias, Activation.NONE, expect, 0, m, 0, ws.panels());
+                if (act == Activation.GELU) {
+                    blocked.gelu(expect, 0, expect.length);
+                }
+                blocked.matmul(a, wb, bias, act, got, 0, m, 0, wb.panels());
+                assertEquals(Arrays.toString(expect), Arrays.toString(got), "m=" + m + " k=" + k + " n=" + n);
+            }
+        }
+    }
+
+    @Test
     void attentionOfOneHeadAgainstDouble() {
         int[] heads = {1, 3, 16, 17, 64, 67};
         for (int trial = 0; trial < 40; trial++) {
