@@ -335,6 +335,9 @@ public final class Benchmark {
                 }
             }
 
+            // ---- the command line in a fresh JVM: start-up, load and warm-up included ------------------------------
+            CliReport cli = wantKoembed && !o.quick ? cli(texts) : null;
+
             // ---- matmul GFLOP/s ------------------------------------------------------------------------------
             MatmulReport mm = o.matmul ? matmul(bridge) : null;
 
@@ -343,7 +346,7 @@ public final class Benchmark {
 
             Context ctx = new Context(config, texts.size(), totalTokens, maxTokens, longTextTokens, tokenizer,
                     tokenizeSeconds, checks, quality, loaded, batch32, batch1Ms, longThroughput, longestTextTokens,
-                    longestThroughput, mm, rssEnd,
+                    longestThroughput, cli, mm, rssEnd,
                     bridge.map(KoEmbedBridge::version).orElse("not in this build"), reference);
             return Report.markdown(o, ctx);
         } finally {
@@ -363,7 +366,7 @@ public final class Benchmark {
                    Map<String, Quality> quality, List<Loaded> loaded,
                    Map<String, Double> batch32, Map<String, double[]> batch1Ms,
                    Map<Integer, Map<String, Double>> longThroughput, int longestTextTokens,
-                   Map<String, Double> longestThroughput, MatmulReport matmul, long rssEndKib,
+                   Map<String, Double> longestThroughput, CliReport cli, MatmulReport matmul, long rssEndKib,
                    String koembedVersion, Reference reference) {}
 
     /** GFLOP/s by kernel name (the encoder's first) and by {@link #matmulKey}, ONNX Runtime's by the same key. */
@@ -543,6 +546,55 @@ public final class Benchmark {
             elapsed = System.nanoTime() - t0;
         } while (calls < (o.quick ? 1 : 2) || elapsed < o.minSeconds * 1e9);
         return calls * (double) batch.size() / (elapsed / 1e9);
+    }
+
+    /**
+     * {@code bin/koembed encode} as a user runs it, one process per call: the median over 5 calls of the time to
+     * embed one sentence (JVM start, class loading, model load, one encoder pass, exit), and one call over all
+     * the sentences at batch 32. A first untimed call builds the CLI (and whatever bin/koembed prepares on first
+     * use).
+     */
+    record CliReport(double firstEmbeddingSeconds, double allSeconds, int sentences, String command) {}
+
+    private CliReport cli(List<String> texts) throws Exception {
+        Path all = Files.createTempFile("koembed-bench-", ".txt");
+        Path one = Files.createTempFile("koembed-bench-one-", ".txt");
+        try {
+            Files.write(all, texts);
+            Files.writeString(one, texts.getFirst() + "\n");
+            List<String> base = List.of("bin/koembed", "encode", "--model", o.model.toString(), "--batch-size", "32",
+                    "--input");
+            log("bin/koembed encode: a first call (builds the CLI if needed) ...");
+            runCli(base, one);
+            double[] firsts = new double[5];
+            for (int i = 0; i < firsts.length; i++) {
+                firsts[i] = runCli(base, one);
+            }
+            double allSeconds = runCli(base, all);
+            log("bin/koembed encode: one sentence %.2f s (median of 5), %d sentences %.1f s", Stats.median(firsts),
+                    texts.size(), allSeconds);
+            return new CliReport(Stats.median(firsts), allSeconds, texts.size(),
+                    String.join(" ", base) + " FILE > /dev/null");
+        } finally {
+            Files.deleteIfExists(all);
+            Files.deleteIfExists(one);
+        }
+    }
+
+    /** Runs bin/koembed with {@code input} appended, output discarded; returns its wall time in seconds. */
+    private static double runCli(List<String> command, Path input) throws Exception {
+        List<String> cmd = new ArrayList<>(command);
+        cmd.add(input.toString());
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        long t0 = System.nanoTime();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (code != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " exited with " + code + ": " + err.strip());
+        }
+        return seconds;
     }
 
     /** The activation row counts of the matmul tables: a batch of sentences, and one sentence. */

@@ -110,6 +110,24 @@ final class Report {
         }
 
         // ---- other ----
+        Benchmark.CliReport cli = c.cli();
+        Double ort32 = c.batch32().get(baseline);
+        if (cli != null) {
+            double rate = cli.sentences() / cli.allSeconds();
+            md.append("## The command line, fresh JVM (fp32)\n\n");
+            md.append(table(new String[] {"", "KoEmbed", "ONNX Runtime fp32, steady (table above)", "ratio"}, List.of(
+                    new String[] {"time to the first embedding (one sentence, process start to exit; median of 5)",
+                            String.format(Locale.ROOT, "%.2f s", cli.firstEmbeddingSeconds()), "", ""},
+                    new String[] {String.format(Locale.ROOT, "%d KorSTS sentences at batch 32, one process (sent/s)",
+                            cli.sentences()),
+                            String.format(Locale.ROOT, "%.1f (%.1f s)", rate, cli.allSeconds()),
+                            ort32 == null ? "—" : String.format(Locale.ROOT, "%.1f", ort32),
+                            ort32 == null ? "—" : String.format(Locale.ROOT, "%.2f×", rate / ort32)}), "r"))
+                    .append('\n');
+            md.append("`").append(cli.command()).append("`: start-up, class loading, model load and JIT warm-up "
+                    + "included, against ONNX Runtime's rate in this JVM after its warm-up.\n\n");
+        }
+
         md.append("## Other measurements\n\n");
         md.append(String.format(Locale.ROOT,
                 "- Tokenization (%s), one thread: %.1f ms for the %d sentences = %.1f µs per sentence, %.2f M tokens/s "
