@@ -95,6 +95,7 @@ public final class Encoder implements AutoCloseable {
             throw ModelFormatException.in(modelDir, "model directory not found");
         }
         EncoderConfig config = EncoderConfig.load(modelDir.resolve("config.json"));
+        Kernels.warmUpAsync(kernels.ops(), precision);
         Checkpoint st = Checkpoint.open(modelDir);
         Arena arena = Arena.ofShared();
         try {

@@ -79,24 +79,42 @@ public final class PackedMatrix {
                 ? MemorySegment.ofArray(new float[Math.toIntExact(panels * panelElements)])
                 : arena.allocate(panels * panelElements * precision.bytes(), 64);
         float[] scales = precision == WeightPrecision.INT8 ? new float[rows] : null;
-        float[] row = new float[cols];
+        // storedIndex(i, c) = columnStart[c] + laneOffset[i] in every layout: the rule once, a lookup per element
+        int[] columnStart = new int[cols], laneOffset = new int[panelWidth];
+        for (int c = 0; c < cols; c++) {
+            columnStart[c] = storedIndex(precision, panelWidth, 0, c);
+        }
+        for (int i = 0; i < panelWidth; i++) {
+            laneOffset[i] = storedIndex(precision, panelWidth, i, 0);
+        }
+        float[] source = new float[panelWidth * cols]; // the panel's rows as stored: [out, in], consecutive
         float[] panel = new float[Math.toIntExact(panelElements)]; // one panel transposed on the heap, then stored
         for (int q = 0; q < panels; q++) {
-            Arrays.fill(panel, 0f); // the last panel's padding rows
-            for (int i = 0; i < panelWidth && q * panelWidth + i < rows; i++) {
-                int r = q * panelWidth + i;
-                MemorySegment.copy(w, Checkpoint.F32_LE, 4L * r * cols, row, 0, cols);
-                float scale = 1f;
-                if (scales != null) {
+            int r0 = q * panelWidth, n = Math.min(panelWidth, rows - r0);
+            MemorySegment.copy(w, Checkpoint.F32_LE, 4L * r0 * cols, source, 0, n * cols);
+            Arrays.fill(source, n * cols, source.length, 0f); // the last panel's padding rows
+            Arrays.fill(panel, 0f);                           // and int8's padding column
+            if (scales != null) {
+                for (int i = 0; i < n; i++) {
                     float max = 0f;
-                    for (float v : row) {
-                        max = Math.max(max, Math.abs(v));
+                    for (int c = 0; c < cols; c++) {
+                        max = Math.max(max, Math.abs(source[i * cols + c]));
                     }
-                    scales[r] = max / 127f;
-                    scale = scales[r];
+                    float scale = scales[r0 + i] = max / 127f;
+                    for (int c = 0; c < cols; c++) {
+                        source[i * cols + c] = quantize(source[i * cols + c], scale);
+                    }
                 }
-                for (int c = 0; c < cols; c++) {
-                    panel[storedIndex(precision, panelWidth, i, c)] = scales == null ? row[c] : quantize(row[c], scale);
+            }
+            // transposed in bands of 16 columns, so that the band's writes stay within a few KiB of the panel
+            // (row by row they scatter over all of it: about a third of a base model's load time once)
+            for (int c0 = 0; c0 < cols; c0 += 16) {
+                int c1 = Math.min(cols, c0 + 16);
+                for (int i = 0; i < panelWidth; i++) {
+                    int lane = laneOffset[i], from = i * cols;
+                    for (int c = c0; c < c1; c++) {
+                        panel[columnStart[c] + lane] = source[from + c];
+                    }
                 }
             }
             long base = q * panelElements;
