@@ -125,8 +125,12 @@ final class PanamaTensorOps implements TensorOps {
         }
     }
 
-    /** The tile over bfloat16 and int8 weights: 2 vectors wide, so that each int of the panel widens to two. */
-    private static final MatmulTile NARROW_TILE = new MatmulTile(L >= 16 ? 8 : 4, 2);
+    /**
+     * The tile over bfloat16 and int8 weights: an even number of vectors, so that each vector of ints of the panel
+     * widens to two. 5 × 4L on 512-bit vectors (a sentence's 20 rows are 4 whole tiles; an 8 × 2L tile, 24 rows of
+     * work, made bfloat16 slower than float32 at batch 1), 4 × 2L on narrower ones.
+     */
+    private static final MatmulTile NARROW_TILE = new MatmulTile(L >= 16 ? 5 : 4, L >= 16 ? 4 : 2);
 
     @Override
     public int panelWidth(WeightPrecision precision) {
@@ -543,24 +547,19 @@ final class PanamaTensorOps implements TensorOps {
     /**
      * The tile over bfloat16 or int8 panels: {@link #block}'s contract, with W read from the packed bytes and
      * widened in registers (PackedMatrix's interleaved layouts make that one shift, or two and a conversion, per
-     * vector). Reading half or a quarter of the bytes is what pays where the weights' memory traffic bounds the
+     * vector; written out in each kernel, not in a helper, since C2 boxes a vector returned from a call it does not
+     * inline, and in the 5 × 4L kernel it did not: int8 ran 9 times slower). Reading half or a quarter of the bytes is what pays where the weights' memory traffic bounds the
      * time (a sentence or a few at a time); a widened copy of each panel, as before, cost more than it saved.
      */
     private static void blockNarrow(int kernel, float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
                                     int rows, float[] acc, int accOff) {
         switch (kernel) {
             case 0 -> block4x2Bf16(a, aOff, lda, k, w, wOff, rows, acc, accOff);
-            case 1 -> block8x2Bf16(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            case 1 -> block5x4Bf16(a, aOff, lda, k, w, wOff, rows, acc, accOff);
             case 2 -> block4x2Int8(a, aOff, lda, k, w, wOff, rows, acc, accOff);
-            case 3 -> block8x2Int8(a, aOff, lda, k, w, wOff, rows, acc, accOff);
+            case 3 -> block5x4Int8(a, aOff, lda, k, w, wOff, rows, acc, accOff);
             default -> throw new AssertionError("kernel " + kernel);
         }
-    }
-
-    /** The int8 in bits [24 - shift, 32 - shift) of each lane, sign-extended and converted to float. */
-    private static FloatVector int8(IntVector packed, int shift) {
-        return (FloatVector) packed.lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
-                .convert(VectorOperators.I2F, 0);
     }
 
     /** The 4 × 2L tile over bfloat16 panels, widened in registers: see {@link #blockNarrow}. */
@@ -578,9 +577,10 @@ final class PanamaTensorOps implements TensorOps {
         FloatVector c20 = zero, c21 = zero;
         FloatVector c30 = zero, c31 = zero;
         for (int p = 0; p < k; p++) {
-            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 4 * L, LE);
-            FloatVector w0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1 = iv.and(0xFFFF0000).reinterpretAsFloats();
+            long at = wOff + (long) p * 4 * L;
+            IntVector i0 = IntVector.fromMemorySegment(INT_SPECIES, w, at, LE);
+            FloatVector w0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = i0.and(0xFFFF0000).reinterpretAsFloats();
             FloatVector x;
             x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
@@ -612,8 +612,12 @@ final class PanamaTensorOps implements TensorOps {
         FloatVector c20 = zero, c21 = zero;
         FloatVector c30 = zero, c31 = zero;
         for (int p = 0; p < k; p += 2) {
-            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 2 * L, LE);
-            FloatVector w0 = int8(iv, 24), w1 = int8(iv, 16);
+            long at = wOff + (long) p * 2 * L;
+            IntVector i0 = IntVector.fromMemorySegment(INT_SPECIES, w, at, LE);
+            FloatVector w0 = (FloatVector) i0.lanewise(VectorOperators.LSHL, 24)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w1 = (FloatVector) i0.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
             FloatVector x;
             x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
@@ -626,8 +630,9 @@ final class PanamaTensorOps implements TensorOps {
             if (p + 1 == k) {
                 break; // an odd count: the other half of the pair is padding
             }
-            w0 = int8(iv, 8);
-            w1 = int8(iv, 0);
+            w0 = (FloatVector) i0.lanewise(VectorOperators.LSHL, 8)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            w1 = (FloatVector) i0.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
             x = FloatVector.broadcast(S, a[a0 + p + 1]);
             c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
             x = FloatVector.broadcast(S, a[a1 + p + 1]);
@@ -643,10 +648,10 @@ final class PanamaTensorOps implements TensorOps {
         c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
     }
 
-    /** The 8 × 2L tile over bfloat16 panels, widened in registers: see {@link #blockNarrow}. */
-    private static void block8x2Bf16(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+    /** The 5 × 4L tile over bfloat16 panels, widened in registers: see {@link #blockNarrow}. */
+    private static void block5x4Bf16(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
                                       int rows, float[] acc, int accOff) {
-        final int nr = 2 * L;
+        final int nr = 4 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
         int a0 = aOff;
@@ -654,53 +659,52 @@ final class PanamaTensorOps implements TensorOps {
         int a2 = aOff + Math.min(2, last) * lda;
         int a3 = aOff + Math.min(3, last) * lda;
         int a4 = aOff + Math.min(4, last) * lda;
-        int a5 = aOff + Math.min(5, last) * lda;
-        int a6 = aOff + Math.min(6, last) * lda;
-        int a7 = aOff + Math.min(7, last) * lda;
-        FloatVector c00 = zero, c01 = zero;
-        FloatVector c10 = zero, c11 = zero;
-        FloatVector c20 = zero, c21 = zero;
-        FloatVector c30 = zero, c31 = zero;
-        FloatVector c40 = zero, c41 = zero;
-        FloatVector c50 = zero, c51 = zero;
-        FloatVector c60 = zero, c61 = zero;
-        FloatVector c70 = zero, c71 = zero;
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+        FloatVector c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+        FloatVector c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero;
         for (int p = 0; p < k; p++) {
-            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 4 * L, LE);
-            FloatVector w0 = iv.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w1 = iv.and(0xFFFF0000).reinterpretAsFloats();
+            long at = wOff + (long) p * 8 * L;
+            IntVector i0 = IntVector.fromMemorySegment(INT_SPECIES, w, at, LE);
+            IntVector i1 = IntVector.fromMemorySegment(INT_SPECIES, w, at + 4L * L, LE);
+            FloatVector w0 = i0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2 = i0.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector w1 = i1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3 = i1.and(0xFFFF0000).reinterpretAsFloats();
             FloatVector x;
             x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            c02 = x.fma(w2, c02); c03 = x.fma(w3, c03);
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            c12 = x.fma(w2, c12); c13 = x.fma(w3, c13);
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            c22 = x.fma(w2, c22); c23 = x.fma(w3, c23);
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            c32 = x.fma(w2, c32); c33 = x.fma(w3, c33);
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(w0, c40); c41 = x.fma(w1, c41);
-            x = FloatVector.broadcast(S, a[a5 + p]);
-            c50 = x.fma(w0, c50); c51 = x.fma(w1, c51);
-            x = FloatVector.broadcast(S, a[a6 + p]);
-            c60 = x.fma(w0, c60); c61 = x.fma(w1, c61);
-            x = FloatVector.broadcast(S, a[a7 + p]);
-            c70 = x.fma(w0, c70); c71 = x.fma(w1, c71);
+            c42 = x.fma(w2, c42); c43 = x.fma(w3, c43);
         }
         c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c02.intoArray(acc, accOff + 2 * L); c03.intoArray(acc, accOff + 3 * L);
         c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c12.intoArray(acc, accOff + 1 * nr + 2 * L); c13.intoArray(acc, accOff + 1 * nr + 3 * L);
         c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c22.intoArray(acc, accOff + 2 * nr + 2 * L); c23.intoArray(acc, accOff + 2 * nr + 3 * L);
         c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+        c32.intoArray(acc, accOff + 3 * nr + 2 * L); c33.intoArray(acc, accOff + 3 * nr + 3 * L);
         c40.intoArray(acc, accOff + 4 * nr); c41.intoArray(acc, accOff + 4 * nr + L);
-        c50.intoArray(acc, accOff + 5 * nr); c51.intoArray(acc, accOff + 5 * nr + L);
-        c60.intoArray(acc, accOff + 6 * nr); c61.intoArray(acc, accOff + 6 * nr + L);
-        c70.intoArray(acc, accOff + 7 * nr); c71.intoArray(acc, accOff + 7 * nr + L);
+        c42.intoArray(acc, accOff + 4 * nr + 2 * L); c43.intoArray(acc, accOff + 4 * nr + 3 * L);
     }
 
-    /** The 8 × 2L tile over int8 panels, widened in registers: see {@link #blockNarrow}. */
-    private static void block8x2Int8(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
+    /** The 5 × 4L tile over int8 panels, widened in registers: see {@link #blockNarrow}. */
+    private static void block5x4Int8(float[] a, int aOff, int lda, int k, MemorySegment w, long wOff,
                                       int rows, float[] acc, int accOff) {
-        final int nr = 2 * L;
+        final int nr = 4 * L;
         int last = rows - 1;
         FloatVector zero = FloatVector.zero(S);
         int a0 = aOff;
@@ -708,67 +712,74 @@ final class PanamaTensorOps implements TensorOps {
         int a2 = aOff + Math.min(2, last) * lda;
         int a3 = aOff + Math.min(3, last) * lda;
         int a4 = aOff + Math.min(4, last) * lda;
-        int a5 = aOff + Math.min(5, last) * lda;
-        int a6 = aOff + Math.min(6, last) * lda;
-        int a7 = aOff + Math.min(7, last) * lda;
-        FloatVector c00 = zero, c01 = zero;
-        FloatVector c10 = zero, c11 = zero;
-        FloatVector c20 = zero, c21 = zero;
-        FloatVector c30 = zero, c31 = zero;
-        FloatVector c40 = zero, c41 = zero;
-        FloatVector c50 = zero, c51 = zero;
-        FloatVector c60 = zero, c61 = zero;
-        FloatVector c70 = zero, c71 = zero;
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+        FloatVector c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+        FloatVector c20 = zero, c21 = zero, c22 = zero, c23 = zero;
+        FloatVector c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        FloatVector c40 = zero, c41 = zero, c42 = zero, c43 = zero;
         for (int p = 0; p < k; p += 2) {
-            IntVector iv = IntVector.fromMemorySegment(INT_SPECIES, w, wOff + (long) p * 2 * L, LE);
-            FloatVector w0 = int8(iv, 24), w1 = int8(iv, 16);
+            long at = wOff + (long) p * 4 * L;
+            IntVector i0 = IntVector.fromMemorySegment(INT_SPECIES, w, at, LE);
+            IntVector i1 = IntVector.fromMemorySegment(INT_SPECIES, w, at + 4L * L, LE);
+            FloatVector w0 = (FloatVector) i0.lanewise(VectorOperators.LSHL, 24)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w2 = (FloatVector) i0.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w1 = (FloatVector) i1.lanewise(VectorOperators.LSHL, 24)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w3 = (FloatVector) i1.lanewise(VectorOperators.LSHL, 16)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
             FloatVector x;
             x = FloatVector.broadcast(S, a[a0 + p]);
             c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            c02 = x.fma(w2, c02); c03 = x.fma(w3, c03);
             x = FloatVector.broadcast(S, a[a1 + p]);
             c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            c12 = x.fma(w2, c12); c13 = x.fma(w3, c13);
             x = FloatVector.broadcast(S, a[a2 + p]);
             c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            c22 = x.fma(w2, c22); c23 = x.fma(w3, c23);
             x = FloatVector.broadcast(S, a[a3 + p]);
             c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            c32 = x.fma(w2, c32); c33 = x.fma(w3, c33);
             x = FloatVector.broadcast(S, a[a4 + p]);
             c40 = x.fma(w0, c40); c41 = x.fma(w1, c41);
-            x = FloatVector.broadcast(S, a[a5 + p]);
-            c50 = x.fma(w0, c50); c51 = x.fma(w1, c51);
-            x = FloatVector.broadcast(S, a[a6 + p]);
-            c60 = x.fma(w0, c60); c61 = x.fma(w1, c61);
-            x = FloatVector.broadcast(S, a[a7 + p]);
-            c70 = x.fma(w0, c70); c71 = x.fma(w1, c71);
+            c42 = x.fma(w2, c42); c43 = x.fma(w3, c43);
             if (p + 1 == k) {
                 break; // an odd count: the other half of the pair is padding
             }
-            w0 = int8(iv, 8);
-            w1 = int8(iv, 0);
+            w0 = (FloatVector) i0.lanewise(VectorOperators.LSHL, 8)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            w2 = (FloatVector) i0.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            w1 = (FloatVector) i1.lanewise(VectorOperators.LSHL, 8)
+                    .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            w3 = (FloatVector) i1.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
             x = FloatVector.broadcast(S, a[a0 + p + 1]);
             c00 = x.fma(w0, c00); c01 = x.fma(w1, c01);
+            c02 = x.fma(w2, c02); c03 = x.fma(w3, c03);
             x = FloatVector.broadcast(S, a[a1 + p + 1]);
             c10 = x.fma(w0, c10); c11 = x.fma(w1, c11);
+            c12 = x.fma(w2, c12); c13 = x.fma(w3, c13);
             x = FloatVector.broadcast(S, a[a2 + p + 1]);
             c20 = x.fma(w0, c20); c21 = x.fma(w1, c21);
+            c22 = x.fma(w2, c22); c23 = x.fma(w3, c23);
             x = FloatVector.broadcast(S, a[a3 + p + 1]);
             c30 = x.fma(w0, c30); c31 = x.fma(w1, c31);
+            c32 = x.fma(w2, c32); c33 = x.fma(w3, c33);
             x = FloatVector.broadcast(S, a[a4 + p + 1]);
             c40 = x.fma(w0, c40); c41 = x.fma(w1, c41);
-            x = FloatVector.broadcast(S, a[a5 + p + 1]);
-            c50 = x.fma(w0, c50); c51 = x.fma(w1, c51);
-            x = FloatVector.broadcast(S, a[a6 + p + 1]);
-            c60 = x.fma(w0, c60); c61 = x.fma(w1, c61);
-            x = FloatVector.broadcast(S, a[a7 + p + 1]);
-            c70 = x.fma(w0, c70); c71 = x.fma(w1, c71);
+            c42 = x.fma(w2, c42); c43 = x.fma(w3, c43);
         }
         c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c02.intoArray(acc, accOff + 2 * L); c03.intoArray(acc, accOff + 3 * L);
         c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c12.intoArray(acc, accOff + 1 * nr + 2 * L); c13.intoArray(acc, accOff + 1 * nr + 3 * L);
         c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c22.intoArray(acc, accOff + 2 * nr + 2 * L); c23.intoArray(acc, accOff + 2 * nr + 3 * L);
         c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+        c32.intoArray(acc, accOff + 3 * nr + 2 * L); c33.intoArray(acc, accOff + 3 * nr + 3 * L);
         c40.intoArray(acc, accOff + 4 * nr); c41.intoArray(acc, accOff + 4 * nr + L);
-        c50.intoArray(acc, accOff + 5 * nr); c51.intoArray(acc, accOff + 5 * nr + L);
-        c60.intoArray(acc, accOff + 6 * nr); c61.intoArray(acc, accOff + 6 * nr + L);
-        c70.intoArray(acc, accOff + 7 * nr); c71.intoArray(acc, accOff + 7 * nr + L);
+        c42.intoArray(acc, accOff + 4 * nr + 2 * L); c43.intoArray(acc, accOff + 4 * nr + 3 * L);
     }
 
     // ---------------------------------------------------------------------------------------------------------
