@@ -33,6 +33,9 @@ public final class Benchmark {
 
     static final String ORT_NAME = "ONNX Runtime fp32";
 
+    /** Consecutive batch-1 calls of one engine before the next takes its turn. */
+    static final int BATCH1_BLOCK = 20;
+
     /** Command-line options. */
     record Options(Path model, Path data, Path results, String engines, boolean quick, int rounds,
                    double tolerance, int batch1Count, double minSeconds, int longTokens, int longestTokens,
@@ -296,13 +299,20 @@ public final class Benchmark {
                     e.encode(List.of(t), 1);   // warm-up of the batch-1 path
                 }
             }
-            for (int i = 0; i < batch1Texts.size(); i++) {
-                for (Engine e : interleaved(engines, i)) {
-                    long t0 = System.nanoTime();
-                    float[][] out = e.encode(List.of(batch1Texts.get(i)), 1);
-                    batch1Ms.get(e.name())[i] = (System.nanoTime() - t0) / 1e6;
-                    if (i < 5 && batch1Reference != null && e.isExact()) {
-                        checkAgain(e, out, new float[][] {batch1Reference[i]}, "batch 1");
+            // Engines take turns per block of BATCH1_BLOCK sentences, not per sentence: per sentence, each call
+            // started while the previous engine's threads were still spinning for more work (ONNX Runtime's pool
+            // spins after a run, KoEmbed's for 0.2 ms) and competed with them for the two cores; blocks of a few
+            // tenths of a second still spread the machine's noise over all engines alike.
+            for (int b0 = 0; b0 < batch1Texts.size(); b0 += BATCH1_BLOCK) {
+                int b1 = Math.min(batch1Texts.size(), b0 + BATCH1_BLOCK);
+                for (Engine e : interleaved(engines, b0 / BATCH1_BLOCK)) {
+                    for (int i = b0; i < b1; i++) {
+                        long t0 = System.nanoTime();
+                        float[][] out = e.encode(List.of(batch1Texts.get(i)), 1);
+                        batch1Ms.get(e.name())[i] = (System.nanoTime() - t0) / 1e6;
+                        if (i < 5 && batch1Reference != null && e.isExact()) {
+                            checkAgain(e, out, new float[][] {batch1Reference[i]}, "batch 1");
+                        }
                     }
                 }
             }

@@ -78,7 +78,8 @@ final class Report {
                         + "batch-1 times: ONNX Runtime's time / the engine's time). Texts in, pooled vectors out: each engine "
                         + "tokenizes with the same tokenizer inside the timed call (%.1f µs per KorSTS sentence, see below). "
                         + "Batch 32: all %d sentences, sorted longest first and padded per batch%s. Batch 1: %d sentences "
-                        + "spread over the set, one call each. Long text: the same text repeated to fill the batch, calls "
+                        + "spread over the set, one call each, the engines taking turns per block of "
+                        + Benchmark.BATCH1_BLOCK + ". Long text: the same text repeated to fill the batch, calls "
                         + "repeated for at least %.0f s.\n\n",
                 c.tokenizeSeconds() * 1e6 / c.sentences(), c.sentences(),
                 o.rounds() > 1 ? ", best of " + o.rounds() + " rounds" : "", base1 == null ? c.batch1Ms().values()
