@@ -136,13 +136,17 @@ public final class Kernels {
      * sentence comes. Without it the first encoder pass runs the Vector API code interpreted, where each vector
      * operation allocates: on the Zen 5 machine that pass took 1.4 s for one sentence of a base model, 0.06 s
      * once compiled. Loading a model is mostly memory traffic and page faults, so the thread costs the load
-     * little. The data is local to the thread; the shared pool is not used.
+     * little. The data is local to the thread; the shared pool is not used. The scalar kernels need no warm-up
+     * worth a thread (nothing is boxed in them before compilation).
      */
-    public static Thread warmUpAsync(TensorOps ops, WeightPrecision precision) {
-        Thread t = Thread.ofPlatform().daemon().name("koembed-warm-up").unstarted(() -> warmUp(ops, precision));
-        t.start();
-        return t;
+    public static void warmUpAsync(TensorOps ops, WeightPrecision precision) {
+        // once per JVM for each kernel set and precision: a second model (or a test's hundredth) needs none
+        if (ops != TensorOps.scalar() && WARMED_UP.add(ops.name() + " " + precision)) {
+            Thread.ofPlatform().daemon().name("koembed-warm-up").start(() -> warmUp(ops, precision));
+        }
     }
+
+    private static final java.util.Set<String> WARMED_UP = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static void warmUp(TensorOps ops, WeightPrecision precision) {
         int rows = 8, k = 64, n = 2 * ops.panelWidth(precision), d = 64, len = 8;

@@ -131,6 +131,8 @@ final class PanamaTensorOps implements TensorOps {
      * work, made bfloat16 slower than float32 at batch 1), 4 × 2L on narrower ones.
      */
     private static final MatmulTile NARROW_TILE = new MatmulTile(L >= 16 ? 5 : 4, L >= 16 ? 4 : 2);
+    /** blockNarrow's bfloat16 kernel for NARROW_TILE (its int8 kernel is 2 further). */
+    private static final int NARROW_KERNEL = NARROW_TILE.vectors() == 4 ? 1 : 0;
 
     @Override
     public int panelWidth(WeightPrecision precision) {
@@ -158,7 +160,7 @@ final class PanamaTensorOps implements TensorOps {
         }
         int k = w.cols(), n = w.rows(), mr = matmulRows(precision);
         boolean f32 = precision == WeightPrecision.FLOAT32;
-        int narrow = f32 ? -1 : (L >= 16 ? 1 : 0) + (precision == WeightPrecision.INT8 ? 2 : 0);
+        int narrow = f32 ? -1 : NARROW_KERNEL + (precision == WeightPrecision.INT8 ? 2 : 0);
         MemorySegment bytes = f32 ? null : w.data();
         float[] scratch = act == Activation.NONE ? null : new float[GELU_BLOCK + L];
         if (f32) {
@@ -220,8 +222,9 @@ final class PanamaTensorOps implements TensorOps {
 
     /**
      * acc[accOff + r · NR + jj] = Σ_p A[aOff + r · lda + p] · w[wOff + p · NR + jj] for r &lt; tile rows,
-     * jj &lt; NR, each one FMA chain from zero (rows ≥ {@code rows} repeat the last). One method per tile, so that C2 keeps every
-     * accumulator in a register; a switch per tile costs nothing beside k steps of FMAs.
+     * jj &lt; NR, each one FMA chain from zero, or continuing from the values in acc if {@code accumulate} (rows
+     * ≥ {@code rows} repeat the last). One method per tile, so that C2 keeps every accumulator in a register; a
+     * switch per tile costs nothing beside k steps of FMAs.
      */
     private static void block(int kernel, float[] a, int aOff, int lda, int k, float[] w, int wOff, int rows,
                               float[] acc, int accOff, boolean accumulate) {
