@@ -113,17 +113,35 @@ final class ApiHandler extends Handler.Abstract {
                     + "(UTF-8), got " + (type == null ? "none" : "\"" + type + "\""));
         }
         long declared = request.getLength();
-        if (declared > maxPayloadBytes) {
-            throw tooLarge(declared + " bytes");
-        }
         try (InputStream in = Request.asInputStream(request)) {
+            if (declared > maxPayloadBytes) {
+                drain(in);
+                throw tooLarge(declared + " bytes");
+            }
             byte[] body = in.readNBytes(maxPayloadBytes + 1);
             if (body.length > maxPayloadBytes) {
+                drain(in);
                 throw tooLarge("more than " + maxPayloadBytes + " bytes");
             }
             return body;
         } catch (IOException e) {
             throw new ApiError(ApiError.Kind.MALFORMED, "cannot read the request body: " + e.getMessage());
+        }
+    }
+
+    /** How much of a refused body is read and dropped so that the client, still sending, gets the 413. */
+    private static final long DRAIN_BYTES = 8L << 20;
+
+    /**
+     * Reads and drops what is left of a refused body, up to {@link #DRAIN_BYTES}: a client that sends its whole
+     * body before it reads the answer (the JDK's HttpClient does) would otherwise meet a closed connection while
+     * still writing, and report a broken pipe instead of the 413. A larger body is cut off.
+     */
+    private static void drain(InputStream in) throws IOException {
+        long left = DRAIN_BYTES;
+        byte[] buf = new byte[8192];
+        for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+            left -= n;
         }
     }
 
