@@ -1,8 +1,10 @@
 package io.koembed.eval;
 
+import io.koembed.tensor.VectorOps;
+
 /**
  * The predicted score of every pair under each similarity function of sentence-transformers 3.0.1's
- * {@code EmbeddingSimilarityEvaluator}, in double precision:
+ * {@code EmbeddingSimilarityEvaluator}, as doubles:
  *
  * <ul>
  *   <li>cosine: {@code 1 - paired_cosine_distances(e1, e2)}, i.e. {@code 1 - ||x/|x| - y/|y|||^2 / 2}, where
@@ -12,11 +14,12 @@ package io.koembed.eval;
  *   <li>dot: {@code np.dot(e1[i], e2[i])}.</li>
  * </ul>
  *
- * sentence-transformers does this arithmetic on float32 arrays; here it is done in double from the float32
- * embeddings, so values differ from its by float32 rounding (about 1e-7), which moves correlations by far less
- * than the embeddings themselves differ between implementations.
+ * The products and distances come from {@link VectorOps} (float32, as sentence-transformers' numpy arrays); the
+ * cosine is {@code x·y / (|x||y|)}, which equals sklearn's formula but for rounding, with sklearn's answers for
+ * zero vectors (0.5 against a non-zero vector, 1 between two zero vectors).
  */
 public record PairScores(double[] cosine, double[] manhattan, double[] euclidean, double[] dot) {
+    private static final VectorOps OPS = VectorOps.best();
 
     /** The four scores of each pair (e1[i], e2[i]). */
     public static PairScores of(float[][] e1, float[][] e2) {
@@ -36,37 +39,17 @@ public record PairScores(double[] cosine, double[] manhattan, double[] euclidean
                 throw new IllegalArgumentException("pair " + i + ": embeddings differ in length: " + a.length
                         + " vs " + b.length);
             }
-            double na = norm(a);
-            double nb = norm(b);
-            double sa = na == 0 ? 1 : na; // sklearn.preprocessing.normalize leaves zero rows unchanged
-            double sb = nb == 0 ? 1 : nb;
-            double cos = 0;
-            double l1 = 0;
-            double l2 = 0;
-            double d = 0;
-            for (int k = 0; k < a.length; k++) {
-                double x = a[k];
-                double y = b[k];
-                double u = x / sa - y / sb;
-                cos += u * u;
-                l1 += Math.abs(x - y);
-                l2 += (x - y) * (x - y);
-                d += x * y;
-            }
-            cosine[i] = 1 - 0.5 * cos;
-            manhattan[i] = -l1;
-            euclidean[i] = -Math.sqrt(l2);
-            dot[i] = d;
+            double ab = OPS.dot(a, b);
+            double na = VectorOps.norm(a);
+            double nb = VectorOps.norm(b);
+            // sklearn.preprocessing.normalize leaves a zero row as it is, so ||x/|x| - y/|y|||^2 / 2 counts each
+            // zero vector as 1/2 instead of the 1 - cos of two unit vectors
+            cosine[i] = na > 0 && nb > 0 ? ab / (na * nb) : 1 - 0.5 * ((na > 0 ? 1 : 0) + (nb > 0 ? 1 : 0));
+            manhattan[i] = -OPS.l1Distance(a, b);
+            euclidean[i] = -Math.sqrt(OPS.squareDistance(a, b));
+            dot[i] = ab;
         }
         return new PairScores(cosine, manhattan, euclidean, dot);
-    }
-
-    private static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) {
-            s += (double) x * x;
-        }
-        return Math.sqrt(s);
     }
 
     /** Number of pairs. */

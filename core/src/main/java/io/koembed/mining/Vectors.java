@@ -1,10 +1,10 @@
 package io.koembed.mining;
 
-import io.koembed.tensor.TensorOps;
+import io.koembed.tensor.VectorOps;
 
 /** Checks and the float32 arithmetic the mining code shares. */
 final class Vectors {
-    private static final TensorOps OPS = TensorOps.best();
+    private static final VectorOps OPS = VectorOps.best();
 
     private Vectors() {}
 
@@ -34,29 +34,16 @@ final class Vectors {
         return Math.max(d, 0);
     }
 
-    /**
-     * Each row divided by its L2 norm, as torch's {@code F.normalize(p=2, eps=1e-12)} (the norm is clamped at 1e-12,
-     * so a zero row stays zero): what {@code cos_sim} and {@code normalize_embeddings} do first.
-     */
+    /** Each row as torch's {@code F.normalize}: what {@code cos_sim} and {@code normalize_embeddings} do first. */
     static float[][] normalized(float[][] x) {
         float[][] out = new float[x.length][];
         for (int i = 0; i < x.length; i++) {
-            float[] row = x[i];
-            double s = 0;
-            for (float v : row) {
-                s += (double) v * v;
-            }
-            float norm = (float) Math.max(Math.sqrt(s), 1e-12);
-            float[] r = new float[row.length];
-            for (int d = 0; d < row.length; d++) {
-                r[d] = row[d] / norm;
-            }
-            out[i] = r;
+            out[i] = VectorOps.l2Normalized(x[i]);
         }
         return out;
     }
 
-    /** One dot product on the SIMD kernels. */
+    /** One dot product on the SIMD primitives. */
     static float dot(float[] a, float[] b) {
         return OPS.dot(a, 0, b, 0, a.length);
     }

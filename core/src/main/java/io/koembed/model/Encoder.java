@@ -2,7 +2,7 @@ package io.koembed.model;
 
 import io.koembed.ModelFormatException;
 import io.koembed.tensor.Activation;
-import io.koembed.tensor.Kernels;
+import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Encoding;
@@ -63,10 +63,10 @@ public final class Encoder implements AutoCloseable {
     private final Checkpoint file;
     private final Arena arena; // F16/BF16 weights widened to F32
     private final Weights w;
-    private final Kernels kernels;
+    private final ParallelOps kernels;
     private final WeightPrecision precision;
 
-    private Encoder(EncoderConfig config, Checkpoint file, Arena arena, Weights w, Kernels kernels,
+    private Encoder(EncoderConfig config, Checkpoint file, Arena arena, Weights w, ParallelOps kernels,
                     WeightPrecision precision) {
         this.config = config;
         this.file = file;
@@ -78,11 +78,11 @@ public final class Encoder implements AutoCloseable {
 
     /** Loads {@code modelDir/config.json} and the model's weights on the shared kernels. */
     public static Encoder load(Path modelDir) {
-        return load(modelDir, Kernels.shared());
+        return load(modelDir, ParallelOps.shared());
     }
 
     /** Loads a model directory computing with {@code kernels} (e.g. the scalar ones, or a private pool). */
-    public static Encoder load(Path modelDir, Kernels kernels) {
+    public static Encoder load(Path modelDir, ParallelOps kernels) {
         return load(modelDir, kernels, WeightPrecision.FLOAT32);
     }
 
@@ -90,12 +90,12 @@ public final class Encoder implements AutoCloseable {
      * Loads a model directory computing with {@code kernels}, its Linear weights held in {@code precision}
      * (float32 is exact; bfloat16 and int8 trade accuracy for memory, see {@link WeightPrecision}).
      */
-    public static Encoder load(Path modelDir, Kernels kernels, WeightPrecision precision) {
+    public static Encoder load(Path modelDir, ParallelOps kernels, WeightPrecision precision) {
         if (!Files.isDirectory(modelDir)) {
             throw ModelFormatException.in(modelDir, "model directory not found");
         }
         EncoderConfig config = EncoderConfig.load(modelDir.resolve("config.json"));
-        Kernels.warmUpAsync(kernels.ops(), precision);
+        ParallelOps.warmUpAsync(kernels.ops(), precision);
         Checkpoint st = Checkpoint.open(modelDir);
         Arena arena = Arena.ofShared();
         try {
@@ -108,7 +108,7 @@ public final class Encoder implements AutoCloseable {
         }
     }
 
-    private static Weights loadWeights(Checkpoint st, EncoderConfig c, Arena arena, Kernels kernels,
+    private static Weights loadWeights(Checkpoint st, EncoderConfig c, Arena arena, ParallelOps kernels,
                                        WeightPrecision precision) {
         int n = c.numHiddenLayers(), h = c.hiddenSize(), in = c.intermediateSize();
         Loader l = new Loader(st, c, arena, kernels, precision);
@@ -142,7 +142,7 @@ public final class Encoder implements AutoCloseable {
     }
 
     /** Finds weights under their bare or prefixed names and checks their shapes against the config. */
-    private record Loader(Checkpoint st, EncoderConfig c, Arena arena, Kernels kernels, WeightPrecision precision) {
+    private record Loader(Checkpoint st, EncoderConfig c, Arena arena, ParallelOps kernels, WeightPrecision precision) {
 
         /** An embedding table, read in place (F32) or widened once into the encoder's arena. */
         MemorySegment table(String name, long rows, long cols) {
@@ -232,7 +232,7 @@ public final class Encoder implements AutoCloseable {
     }
 
     /** The kernels this encoder computes with. */
-    public Kernels kernels() {
+    public ParallelOps kernels() {
         return kernels;
     }
 
@@ -252,7 +252,7 @@ public final class Encoder implements AutoCloseable {
         final int I = config.intermediateSize();
         final int heads = config.numAttentionHeads();
         final float eps = config.layerNormEps();
-        Kernels k = kernels;
+        ParallelOps k = kernels;
 
         // embeddings: x = LayerNorm(word[id] + type[typeId] + position[pos])      x: (T, H)
         float[] x = new float[T * H];

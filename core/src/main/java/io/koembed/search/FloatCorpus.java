@@ -1,5 +1,7 @@
 package io.koembed.search;
 
+import io.koembed.tensor.VectorOps;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -46,15 +48,11 @@ public final class FloatCorpus implements AutoCloseable {
         int id = rows.append();
         MemorySegment seg = rows.segment(id);
         long off = rows.offset(id);
-        double sq = 0;
-        for (int d = 0; d < dimension; d++) {
-            seg.set(SearchKernels.F32, off + 4L * d, row[d]);
-            sq += (double) row[d] * row[d];
-        }
+        MemorySegment.copy(row, 0, seg, VectorOps.F32_LE, off, dimension);
         if (id == norms.length) {
             norms = java.util.Arrays.copyOf(norms, Math.max(16, norms.length + (norms.length >> 1)));
         }
-        norms[id] = (float) Math.sqrt(sq);
+        norms[id] = (float) VectorOps.norm(row);
         return id;
     }
 
@@ -79,7 +77,7 @@ public final class FloatCorpus implements AutoCloseable {
         MemorySegment seg = rows.segment(i);
         long off = rows.offset(i);
         for (int d = 0; d < dimension; d++) {
-            out[d] = seg.get(SearchKernels.F32, off + 4L * d);
+            out[d] = seg.get(VectorOps.F32_LE, off + 4L * d);
         }
         return out;
     }

@@ -4,6 +4,7 @@ import io.koembed.st.Precision;
 import io.koembed.st.Quantization;
 import io.koembed.st.QuantizationRanges;
 import io.koembed.st.QuantizedEmbeddings;
+import io.koembed.tensor.VectorOps;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -76,14 +77,10 @@ public final class Int8Corpus implements AutoCloseable {
         MemorySegment.copy(data, offset, rows.segment(id), ValueLayout.JAVA_BYTE, rows.offset(id), dimension);
         float[] v = new float[dimension];
         decodeValues(id, v);
-        double sq = 0;
-        for (float x : v) {
-            sq += (double) x * x;
-        }
         if (id == norms.length) {
             norms = java.util.Arrays.copyOf(norms, norms.length + (norms.length >> 1));
         }
-        norms[id] = (float) Math.sqrt(sq);
+        norms[id] = (float) VectorOps.norm(v);
         return id;
     }
 

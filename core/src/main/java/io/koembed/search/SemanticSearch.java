@@ -4,6 +4,8 @@ import io.koembed.st.Precision;
 import io.koembed.st.Quantization;
 import io.koembed.st.Similarity;
 import io.koembed.tensor.Parallel;
+import io.koembed.tensor.VectorOps;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -45,7 +47,7 @@ public final class SemanticSearch {
         int dim = corpus.dimension();
         checkQueries(queries, dim);
         boolean cosine = options.similarity() == Similarity.COSINE;
-        SearchKernels k = SearchKernels.BEST;
+        VectorOps k = VectorOps.best();
         return scan(queries.length, corpus.size(), options.topK(), options, (qFrom, qTo) -> {
             int qn = qTo - qFrom;
             float[] flat = flatten(queries, qFrom, qTo, dim);
@@ -76,7 +78,7 @@ public final class SemanticSearch {
         int dim = corpus.dimension();
         checkQueries(queries, dim);
         boolean cosine = options.similarity() == Similarity.COSINE;
-        SearchKernels k = SearchKernels.BEST;
+        VectorOps k = VectorOps.best();
         return scan(queries.length, corpus.size(), options.topK(), options, (qFrom, qTo) -> {
             int qn = qTo - qFrom;
             float[] flat = flatten(queries, qFrom, qTo, dim);
@@ -114,7 +116,7 @@ public final class SemanticSearch {
             }
         }
         int candidates = candidates(options, corpus.size());
-        SearchKernels k = SearchKernels.BEST;
+        VectorOps k = VectorOps.best();
         List<List<Hit>> first = scan(queries.length, corpus.size(), candidates, options, (qFrom, qTo) -> {
             int qn = qTo - qFrom;
             float[] flat = flatten(queryCodes, qFrom, qTo, dim);
@@ -226,7 +228,7 @@ public final class SemanticSearch {
             TopK t = new TopK(topK);
             for (Hit h : candidates.get(i)) {
                 decoder.decode(h.corpusId(), row);
-                SearchKernels.BEST.dots(row, queries[i], 1, dim, score);
+                VectorOps.best().dots(row, queries[i], 1, dim, score);
                 t.offer(score[0], h.corpusId());
             }
             out.add(t.sorted());
@@ -276,11 +278,7 @@ public final class SemanticSearch {
     private static float[] norms(float[][] rows, int from, int to) {
         float[] n = new float[to - from];
         for (int i = from; i < to; i++) {
-            double s = 0;
-            for (float v : rows[i]) {
-                s += (double) v * v;
-            }
-            n[i - from] = (float) Math.max(Math.sqrt(s), 1e-12);
+            n[i - from] = (float) Math.max(VectorOps.norm(rows[i]), 1e-12);
         }
         return n;
     }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
 import io.koembed.model.Encoder;
-import io.koembed.tensor.Kernels;
+import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.Tokenizer;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ final class ModelDirectory {
         }
         Path transformerDir = dir.resolve(first.path);
         Tokenizer tokenizer = loadTokenizer(transformerDir);
-        Encoder encoder = Encoder.load(transformerDir, Kernels.shared(), weights);
+        Encoder encoder = Encoder.load(transformerDir, ParallelOps.shared(), weights);
         try {
             JsonNode stConfig = JsonFiles.readOptionalObject(transformerDir.resolve("sentence_bert_config.json"));
             int maxSeqLength = maxSeqLength(transformerDir, stConfig, encoder);

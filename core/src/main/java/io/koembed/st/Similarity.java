@@ -1,5 +1,7 @@
 package io.koembed.st;
 
+import io.koembed.tensor.VectorOps;
+
 import java.util.Locale;
 
 /**
@@ -11,6 +13,8 @@ public enum Similarity {
     DOT("dot"),
     EUCLIDEAN("euclidean"),
     MANHATTAN("manhattan");
+
+    private static final VectorOps OPS = VectorOps.best();
 
     private final String configName;
 
@@ -40,14 +44,12 @@ public enum Similarity {
 
     /** Score of one pair of vectors of equal length. */
     public float score(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("vectors differ in length: " + a.length + " vs " + b.length);
-        }
+        VectorOps.requireSameLength(a, b);
         return switch (this) {
-            case COSINE -> cosine(a, b);
-            case DOT -> dot(a, b);
-            case EUCLIDEAN -> -euclidean(a, b);
-            case MANHATTAN -> -manhattan(a, b);
+            case COSINE -> OPS.cosine(a, b);
+            case DOT -> OPS.dot(a, b);
+            case EUCLIDEAN -> (float) -Math.sqrt(OPS.squareDistance(a, b));
+            case MANHATTAN -> -OPS.l1Distance(a, b);
         };
     }
 
@@ -76,34 +78,10 @@ public enum Similarity {
     }
 
     static float dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return (float) s;
+        return OPS.dot(a, b);
     }
 
-    /** As torch.nn.functional.normalize then dot: each norm is clamped at 1e-12 so a zero vector scores 0. */
     static float cosine(float[] a, float[] b) {
-        double na = Math.max(Math.sqrt(dot(a, a)), 1e-12);
-        double nb = Math.max(Math.sqrt(dot(b, b)), 1e-12);
-        return (float) (dot(a, b) / (na * nb));
-    }
-
-    static float euclidean(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = (double) a[i] - b[i];
-            s += d * d;
-        }
-        return (float) Math.sqrt(s);
-    }
-
-    static float manhattan(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += Math.abs((double) a[i] - b[i]);
-        }
-        return (float) s;
+        return OPS.cosine(a, b);
     }
 }

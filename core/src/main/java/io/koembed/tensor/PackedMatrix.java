@@ -1,6 +1,5 @@
 package io.koembed.tensor;
 
-import io.koembed.weights.Checkpoint;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -91,7 +90,7 @@ public final class PackedMatrix {
         float[] panel = new float[Math.toIntExact(panelElements)]; // one panel transposed on the heap, then stored
         for (int q = 0; q < panels; q++) {
             int r0 = q * panelWidth, n = Math.min(panelWidth, rows - r0);
-            MemorySegment.copy(w, Checkpoint.F32_LE, 4L * r0 * cols, source, 0, n * cols);
+            MemorySegment.copy(w, VectorOps.F32_LE, 4L * r0 * cols, source, 0, n * cols);
             Arrays.fill(source, n * cols, source.length, 0f); // the last panel's padding rows
             Arrays.fill(panel, 0f);                           // and int8's padding column
             if (scales != null) {
@@ -119,7 +118,7 @@ public final class PackedMatrix {
             }
             long base = q * panelElements;
             switch (precision) {
-                case FLOAT32 -> MemorySegment.copy(panel, 0, data, Checkpoint.F32_LE, 4 * base, panel.length);
+                case FLOAT32 -> MemorySegment.copy(panel, 0, data, VectorOps.F32_LE, 4 * base, panel.length);
                 case BFLOAT16 -> {
                     for (int e = 0; e < panel.length; e++) {
                         data.setAtIndex(I16_LE, base + e, toBfloat16(panel[e]));
@@ -234,7 +233,7 @@ public final class PackedMatrix {
     /** The stored element at {@code index} (in elements from the start of the data), widened exactly. */
     private float stored(long index) {
         return switch (precision) {
-            case FLOAT32 -> data.getAtIndex(Checkpoint.F32_LE, index);
+            case FLOAT32 -> data.getAtIndex(VectorOps.F32_LE, index);
             case BFLOAT16 -> Float.intBitsToFloat(data.getAtIndex(I16_LE, index) << 16);
             case INT8 -> data.get(ValueLayout.JAVA_BYTE, index);
         };

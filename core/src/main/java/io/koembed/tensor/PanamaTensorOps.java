@@ -12,7 +12,7 @@ import java.util.Arrays;
 
 /**
  * {@link TensorOps} on the Java Vector API (jdk.incubator.vector), in the machine's preferred vector width. Loaded
- * reflectively by {@link Provider} so that the rest of the library links without the incubator module.
+ * reflectively by {@link Vectorization} so that the rest of the library links without the incubator module.
  *
  * <p>Two rules shape this code:
  * <ul>
@@ -29,23 +29,10 @@ import java.util.Arrays;
  * </ul>
  */
 final class PanamaTensorOps implements TensorOps {
-    /**
-     * The vector shape: the machine's preferred one, or {@code koembed.vectorBits} (128, 256 or 512) if set. The
-     * property is for tests: it runs the 512-bit code on a host without AVX-512 (the Vector API then computes in
-     * Java, slowly but with the same results) and the 256-bit code on one with it. A static final, since C2
-     * compiles vector code only for a species it sees as a constant.
-     */
-    private static final VectorSpecies<Float> S = species();
+    /** The vector shape {@link Vectorization} chose (see {@link PanamaVectorOps#SPECIES}). */
+    private static final VectorSpecies<Float> S = PanamaVectorOps.SPECIES;
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-
-    private static VectorSpecies<Float> species() {
-        String bits = System.getProperty("koembed.vectorBits");
-        if (bits == null || bits.isBlank()) {
-            return FloatVector.SPECIES_PREFERRED;
-        }
-        return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.strip())));
-    }
 
     private final MatmulTile tile;
     private final int kernel; // the tile's block method (see block)
@@ -874,22 +861,6 @@ final class PanamaTensorOps implements TensorOps {
                 }
             }
         }
-    }
-
-    @Override
-    public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        int bound = S.loopBound(len);
-        FloatVector acc = FloatVector.zero(S);
-        for (int c = 0; c < bound; c += L) {
-            acc = FloatVector.fromArray(S, a, aOff + c).fma(FloatVector.fromArray(S, b, bOff + c), acc);
-        }
-        float[] buf = new float[L];
-        acc.intoArray(buf, 0);
-        float s = lanes(buf, 0);
-        for (int c = bound; c < len; c++) {
-            s = Math.fma(a[aOff + c], b[bOff + c], s);
-        }
-        return s;
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -71,15 +71,6 @@ final class ScalarTensorOps implements TensorOps {
     }
 
     @Override
-    public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        float s = 0f;
-        for (int c = 0; c < len; c++) {
-            s += a[aOff + c] * b[bOff + c];
-        }
-        return s;
-    }
-
-    @Override
     public void softmax(float[] x, int off, int len) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < len; i++) {

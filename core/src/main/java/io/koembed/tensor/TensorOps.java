@@ -3,7 +3,7 @@ package io.koembed.tensor;
 /**
  * The single-threaded compute primitives of the encoder. Two implementations: {@link ScalarTensorOps}, plain loops
  * that are obviously right (the reference and the fallback), and {@code PanamaTensorOps}, the same contracts on the
- * Java Vector API. Tests run both on the same random inputs and compare. {@link Kernels} splits the work of a whole
+ * Java Vector API. Tests run both on the same random inputs and compare. {@link ParallelOps} splits the work of a whole
  * layer across the shared pool and calls these on the pieces.
  *
  * <p>Conventions: activations are row-major {@code float[]}; weight matrices are {@link PackedMatrix}es, packed
@@ -57,9 +57,6 @@ public interface TensorOps {
     /** The scratch floats {@link #attention} needs for a sequence of len tokens and head size d. */
     int attentionScratch(int len, int d);
 
-    /** The dot product {@code Σ_c a[aOff + c] · b[bOff + c]} over c in [0, len). */
-    float dot(float[] a, int aOff, float[] b, int bOff, int len);
-
     /** In place: {@code x[off..off+len) = softmax(x[off..off+len))}, max-subtracted. */
     void softmax(float[] x, int off, int len);
 
@@ -72,12 +69,9 @@ public interface TensorOps {
     /** In place exact (erf) GELU: {@code x = x/2 · (1 + erf(x/√2))}, with {@link Erf}'s float-accurate erf. */
     void gelu(float[] x, int off, int len);
 
-    /**
-     * The best implementation available: the Vector API one when {@code jdk.incubator.vector} is present (and the
-     * system property {@code koembed.vector} is not {@code false}), else the scalar one, with a warning.
-     */
+    /** The Vector API implementation where {@link Vectorization} picked it, else the scalar one. */
     static TensorOps best() {
-        return Provider.BEST;
+        return Vectorization.TENSOR_OPS;
     }
 
     /**
@@ -85,7 +79,7 @@ public interface TensorOps {
      * first (for benchmarks that time them side by side); empty without the incubator module.
      */
     static java.util.List<TensorOps> matmulCandidates() {
-        return Provider.candidates();
+        return Vectorization.matmulCandidates();
     }
 
     /** The scalar reference implementation. */

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.koembed.Fixtures;
 import io.koembed.ModelFormatException;
-import io.koembed.tensor.Kernels;
+import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.Parallel;
 import io.koembed.tensor.TensorOps;
 import io.koembed.tokenize.Encoding;
@@ -147,7 +147,7 @@ class EncoderTest {
 
     @Test
     void scalarKernelsOnOneThreadAgree() {
-        try (Encoder scalar = Encoder.load(MODEL, new Kernels(TensorOps.scalar(), new Parallel(1)))) {
+        try (Encoder scalar = Encoder.load(MODEL, new ParallelOps(TensorOps.scalar(), new Parallel(1)))) {
             double d = maxDiff(scalar.forward(inputs), expectedStates, scalar.config().hiddenSize());
             System.out.printf("token_embeddings.json: max abs diff, scalar kernels %.3g%n", d);
             assertTrue(d <= TOLERANCE, "scalar " + d);

@@ -248,37 +248,6 @@ class SemanticSearchTest {
         }
     }
 
-    @Test
-    void scalarAndVectorKernelsAgree() {
-        SearchKernels scalar = SearchKernels.Scalar.INSTANCE;
-        SearchKernels best = SearchKernels.BEST;
-        SplittableRandom r = new SplittableRandom(20);
-        for (int dim : new int[] {1, 3, 8, 15, 16, 17, 64, 100, 768}) {
-            for (int n : new int[] {1, 3, 4, 5, 9}) {
-                float[] q = new float[n * dim];
-                float[] row = new float[dim];
-                for (int i = 0; i < q.length; i++) {
-                    q[i] = (float) r.nextGaussian();
-                }
-                for (int i = 0; i < dim; i++) {
-                    row[i] = (float) r.nextGaussian();
-                }
-                float[] a = new float[n];
-                float[] b = new float[n];
-                float[] c = new float[n];
-                scalar.dots(row, q, n, dim, a);
-                best.dots(row, q, n, dim, b);
-                try (FloatCorpus fc = FloatCorpus.of(new float[][] {row})) {
-                    best.dots(fc.segment(0), fc.offset(0), q, n, dim, c);
-                }
-                for (int j = 0; j < n; j++) {
-                    assertEquals(a[j], b[j], 1e-4 * Math.sqrt(dim), "dim " + dim + " n " + n);
-                    assertEquals(b[j], c[j], 0f, "array and segment twins differ");
-                }
-            }
-        }
-    }
-
     static float[][] asFloats(QuantizedEmbeddings q) {
         float[][] out = new float[q.count()][];
         for (int i = 0; i < q.count(); i++) {

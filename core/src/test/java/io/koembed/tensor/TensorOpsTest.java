@@ -212,21 +212,6 @@ class TensorOpsTest {
     }
 
     @Test
-    void dotProducts() {
-        for (int len : SIZES) {
-            int aOff = rnd.nextInt(3), bOff = rnd.nextInt(3);
-            float[] a = randoms(aOff + len, 1f), b = randoms(bOff + len, 1f);
-            double ref = 0, mag = 0;
-            for (int c = 0; c < len; c++) {
-                ref += (double) a[aOff + c] * b[bOff + c];
-                mag += Math.abs((double) a[aOff + c] * b[bOff + c]);
-            }
-            assertEquals(ref, SCALAR.dot(a, aOff, b, bOff, len), 1e-6 * mag + 1e-7, "scalar len " + len);
-            assertEquals(ref, simd.dot(a, aOff, b, bOff, len), 1e-6 * mag + 1e-7, "simd len " + len);
-        }
-    }
-
-    @Test
     void softmax() {
         for (int len : SIZES) {
             float[] x = randoms(len + 6, 4f);

@@ -7,7 +7,7 @@ import io.koembed.bench.MatmulKernel;
 import io.koembed.bench.TextTokenizer;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
-import io.koembed.tensor.Kernels;
+import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.TensorOps;
 import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
@@ -47,7 +47,7 @@ public final class KoEmbedSide implements KoEmbedBridge {
     }
 
     /**
-     * The matmul adapters: KoEmbed's {@link Kernels#matmul} on the shared pool, exactly as the encoder calls it
+     * The matmul adapters: KoEmbed's {@link ParallelOps#matmul} on the shared pool, exactly as the encoder calls it
      * for its linear layers ({@code C = A · Wᵀ}, no bias here): first with the encoder's own kernels, then with
      * each other candidate register tile ({@link TensorOps#matmulCandidates}). {@code prepare} copies W into a
      * little-endian F32 {@link MemorySegment} in the safetensors [out, in] layout (what mapping model.safetensors
@@ -56,21 +56,21 @@ public final class KoEmbedSide implements KoEmbedBridge {
      */
     @Override
     public List<MatmulKernel> matmulKernels() {
-        Kernels shared = Kernels.shared();
-        List<Kernels> all = new ArrayList<>(List.of(shared));
+        ParallelOps shared = ParallelOps.shared();
+        List<ParallelOps> all = new ArrayList<>(List.of(shared));
         for (TensorOps ops : TensorOps.matmulCandidates()) {
             if (!ops.name().equals(shared.ops().name())) {
-                all.add(new Kernels(ops, shared.parallel()));
+                all.add(new ParallelOps(ops, shared.parallel()));
             }
         }
         return all.stream().map(KoEmbedSide::matmulKernel).toList();
     }
 
-    private static MatmulKernel matmulKernel(Kernels kernels) {
+    private static MatmulKernel matmulKernel(ParallelOps kernels) {
         return new MatmulKernel() {
             @Override
             public String name() {
-                return "Kernels.matmul (" + kernels.ops().name() + ", " + kernels.parallel().threads() + " threads)";
+                return "ParallelOps.matmul (" + kernels.ops().name() + ", " + kernels.parallel().threads() + " threads)";
             }
 
             @Override

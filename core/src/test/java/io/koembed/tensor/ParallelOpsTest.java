@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The parallel whole-tensor operations, on both kernel sets, against double-precision references. */
-class KernelsTest {
+class ParallelOpsTest {
     static final Parallel POOL3 = new Parallel(3); // more workers than cores: exercises the splitting
 
     @AfterAll
@@ -19,12 +19,12 @@ class KernelsTest {
         POOL3.close();
     }
 
-    static Kernels[] all() {
-        return new Kernels[]{
-                new Kernels(TensorOps.scalar(), new Parallel(1)),
-                new Kernels(TensorOps.scalar(), POOL3),
-                new Kernels(TensorOps.best(), POOL3),
-                Kernels.shared()};
+    static ParallelOps[] all() {
+        return new ParallelOps[]{
+                new ParallelOps(TensorOps.scalar(), new Parallel(1)),
+                new ParallelOps(TensorOps.scalar(), POOL3),
+                new ParallelOps(TensorOps.best(), POOL3),
+                ParallelOps.shared()};
     }
 
     private final Random rnd = new Random(1);
@@ -45,7 +45,7 @@ class KernelsTest {
                 int m = sh[0], k = sh[1], n = sh[2];
                 float[] a = randoms(m * k), wf = randoms(n * k), bias = randoms(n);
                 MemorySegment stored = TensorOpsTest.segment(arena, wf, 0);
-                for (Kernels kern : all()) {
+                for (ParallelOps kern : all()) {
                     PackedMatrix w = kern.pack(stored, n, k, WeightPrecision.FLOAT32, arena);
                     float[] c = new float[m * n];
                     kern.matmul(a, m, w, bias, c);
@@ -61,10 +61,10 @@ class KernelsTest {
                     }
                 }
             }
-            PackedMatrix w = Kernels.shared().pack(TensorOpsTest.segment(arena, new float[12], 0), 2, 6,
+            PackedMatrix w = ParallelOps.shared().pack(TensorOpsTest.segment(arena, new float[12], 0), 2, 6,
                     WeightPrecision.FLOAT32, arena);
             assertThrows(IllegalArgumentException.class,
-                    () -> Kernels.shared().matmul(new float[10], 2, w, null, new float[4]));
+                    () -> ParallelOps.shared().matmul(new float[10], 2, w, null, new float[4]));
         }
     }
 
@@ -109,7 +109,7 @@ class KernelsTest {
             System.arraycopy(k, t * hidden, qkv, t * 3 * hidden + hidden, hidden);
             System.arraycopy(v, t * hidden, qkv, t * 3 * hidden + 2 * hidden, hidden);
         }
-        for (Kernels kern : all()) {
+        for (ParallelOps kern : all()) {
             float[] out = new float[tokens * hidden];
             java.util.Arrays.fill(out, Float.NaN); // every element must be written
             kern.attention(qkv, out, hidden, heads, starts);
@@ -129,7 +129,7 @@ class KernelsTest {
         }
         float[] expectGelu = expect.clone();
         TensorOps.scalar().gelu(expectGelu, 0, expectGelu.length);
-        for (Kernels kern : all()) {
+        for (ParallelOps kern : all()) {
             float[] y = x.clone();
             kern.addLayerNorm(y, r, rows, cols, g, b, 1e-12f);
             for (int i = 0; i < y.length; i++) {

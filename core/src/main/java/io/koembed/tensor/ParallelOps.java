@@ -8,25 +8,25 @@ import java.lang.foreign.MemorySegment;
  * {@link TensorOps}. The split is chosen so that a single short sentence keeps every core busy too: matmuls split
  * the output columns (each worker streams its own rows of W), attention splits (sequence, head) pairs.
  */
-public final class Kernels {
+public final class ParallelOps {
 
     /** Below this many multiply-adds a matmul runs on the calling thread: handing it out costs more. */
     private static final long PARALLEL_MIN_FMAS = 1 << 15;
 
     private static final class Holder {
-        static final Kernels SHARED = new Kernels(TensorOps.best(), Parallel.shared());
+        static final ParallelOps SHARED = new ParallelOps(TensorOps.best(), Parallel.shared());
     }
 
     private final TensorOps ops;
     private final Parallel parallel;
 
-    public Kernels(TensorOps ops, Parallel parallel) {
+    public ParallelOps(TensorOps ops, Parallel parallel) {
         this.ops = ops;
         this.parallel = parallel;
     }
 
     /** The best {@link TensorOps} on the shared pool. */
-    public static Kernels shared() {
+    public static ParallelOps shared() {
         return Holder.SHARED;
     }
 
@@ -173,6 +173,6 @@ public final class Kernels {
 
     @Override
     public String toString() {
-        return "Kernels[" + ops.name() + ", " + parallel.threads() + " threads]";
+        return "ParallelOps[" + ops.name() + ", " + parallel.threads() + " threads]";
     }
 }
