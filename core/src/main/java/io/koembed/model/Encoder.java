@@ -22,9 +22,9 @@ import java.util.List;
  * {@code last_hidden_state} out, in float32, as transformers computes it.
  *
  * <p>Weights come from whichever file the model directory has ({@link Checkpoint#open}: model.safetensors, sharded
- * safetensors, pytorch_model.bin or its shards). The Linear layers' matrices are packed once at load into off-heap
- * {@link PackedMatrix} panels (float32 by default, or bfloat16 / int8 when asked), and the mapped pages they came
- * from released; the embedding tables are read in place from memory-mapped safetensors (a pytorch_model.bin's
+ * safetensors, pytorch_model.bin or its shards). The Linear layers' matrices are packed once at load into
+ * {@link PackedMatrix} panels (float32 by default, on the Java heap; or bfloat16 / int8 when asked, off-heap), and
+ * the mapped pages they came from released; the embedding tables are read in place from memory-mapped safetensors (a pytorch_model.bin's
  * storages are read once into off-heap memory; F16 and BF16 tables are widened to F32 once at load). Biases and
  * LayerNorm parameters, tiny, are copied to float arrays.
  *

@@ -35,11 +35,10 @@ public record MatmulTile(int rows, int vectors) {
      * The tiles worth trying for vectors of {@code lanes} floats, the default first. 512-bit vectors (AVX-512:
      * 32 registers) take up to 31 registers; narrower ones are taken to have 16 (AVX2, SSE).
      *
-     * <p>Measured on a 2-core AMD EPYC Zen 5 (AVX-512), 2 threads, XLM-R base layer shapes ({@code bench/run
-     * --matmul-only}): 5x4, 7x3 and 8x2 within a few percent of each other at 256 rows (92-94 % of the FMA peak
-     * on the 768-wide inputs), 5x4 ahead at 20 rows, one sentence (91-92 % against 75-84 %: 20 rows are 4 whole
-     * tiles, and each broadcast feeds 4 FMAs); 4x2, the AVX2 tile, 76-83 %. On the Zen 1 (AVX2) machines 4x2
-     * and 6x2 were level under G1, and 6x2 spilled under the Parallel collector.
+     * <p>The defaults are the fastest measured ({@code bench/run --matmul-only} times every candidate on the
+     * running CPU; the runs are in bench/RESULTS.md): on AVX-512, 5x4 is level with 7x3 and 8x2 at 256 rows and
+     * ahead at 20 rows (one sentence: 4 whole tiles, and each broadcast feeds 4 FMAs); on AVX2, 4x2 and 6x2 were
+     * level under G1, and 6x2 spilled under the Parallel collector.
      */
     public static List<MatmulTile> candidates(int lanes) {
         if (lanes >= 16) {

@@ -174,10 +174,9 @@ final class PanamaTensorOps implements TensorOps {
      * chain per element, the same bits as without blocking.
      *
      * <p>Off by default ({@code koembed.kc} and {@code koembed.mc} turn it on, for measuring other CPUs): on the
-     * 2-core Zen 5 (1 MB L2 per core), 5x4 tile, 2 threads, it cost more than it saved at every size tried
-     * (GFLOP/s, none / KC 256 and MC 256 / KC 512 and MC 256): 256 × 768 · 768×768 417 / 373 / 378, 256 × 3072
-     * · 3072×768 387 / 362 / 370, 2048 × 3072 · 3072×768 353 / 355 / 361; the hardware prefetchers keep a
-     * panel streaming from L2 fast enough, and the partial sums' round trip costs.
+     * AVX-512 host measured (1 MB L2 per core, 5x4 tile) it cost more than it saved or was level at every size
+     * tried (bench/RESULTS.md, issue #11): the hardware prefetchers keep a panel streaming from L2 fast enough,
+     * and the partial sums' round trip costs.
      */
     private void blocked(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {

@@ -20,8 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Why not a {@link java.util.concurrent.ForkJoinPool}: an encoder pass over one sentence is about a hundred
  * splits of well under a millisecond each, and a parked thread takes tens of microseconds to wake on a virtual
  * machine; with the caller waiting and two workers to wake per split, a fork/join pool spent about a third of a
- * one-sentence encode (measured: 92 ms of matmuls per sentence inside the encoder against 58-68 ms for the same
- * matmuls issued back to back). So pool threads spin for {@link #SPIN_NANOS} after a split before they park,
+ * one-sentence encode in hand-offs (bench/RESULTS.md, issue #3). So pool threads spin for {@link #SPIN_NANOS} after a split before they park,
  * as ONNX Runtime's pool does, and the caller never parks while its split runs.
  */
 public final class Parallel implements AutoCloseable {

@@ -134,8 +134,7 @@ public final class ParallelOps {
      * Starts compiling this JVM's kernels while a model loads: a daemon thread runs every operation of an encoder
      * pass a few hundred times on small made-up data, so that the JIT has compiled them by the time the first
      * sentence comes. Without it the first encoder pass runs the Vector API code interpreted, where each vector
-     * operation allocates: on the Zen 5 machine that pass took 1.4 s for one sentence of a base model, 0.06 s
-     * once compiled. Loading a model is mostly memory traffic and page faults, so the thread costs the load
+     * operation allocates: about twenty times slower than compiled for one sentence of a base model. Loading a model is mostly memory traffic and page faults, so the thread costs the load
      * little. The data is local to the thread; the shared pool is not used. The scalar kernels need no warm-up
      * worth a thread (nothing is boxed in them before compilation).
      */

@@ -5,7 +5,11 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -115,13 +119,31 @@ class ParallelTest {
         }
     }
 
+    /**
+     * The shared pool has koembed.threads threads (default: the cores), and a split really runs on all of them at
+     * once: each chunk waits at a barrier that opens only when every thread holds a chunk.
+     */
     @Test
-    void sharedPoolIsSizedToTheCoresAndCannotBeClosed() {
+    void sharedPoolComputesOnAllItsThreadsAtOnce() {
         Parallel s = Parallel.shared();
         assertTrue(s == Parallel.shared());
-        String prop = System.getProperty("koembed.threads");
-        assertEquals(prop != null ? Integer.parseInt(prop) : Runtime.getRuntime().availableProcessors(), s.threads());
-        assertThrows(UnsupportedOperationException.class, s::close);
+        assertEquals(Integer.getInteger("koembed.threads", Runtime.getRuntime().availableProcessors()), s.threads());
+        CyclicBarrier everyone = new CyclicBarrier(s.threads());
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        s.forRange(s.threads(), s.threads(), 1, (from, to) -> {
+            ran.add(Thread.currentThread());
+            try {
+                everyone.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                throw new AssertionError("not all " + s.threads() + " threads took a chunk at once", e);
+            }
+        });
+        assertEquals(s.threads(), ran.size());
+    }
+
+    @Test
+    void sharedPoolCannotBeClosedAndAPoolNeedsAThread() {
+        assertThrows(UnsupportedOperationException.class, Parallel.shared()::close);
         assertThrows(IllegalArgumentException.class, () -> new Parallel(0));
     }
 
