@@ -1,5 +1,6 @@
 package io.koembed.classify;
 
+import io.koembed.Progress;
 import io.koembed.st.ModelFingerprint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import io.koembed.mining.Progress;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.io.IOException;
