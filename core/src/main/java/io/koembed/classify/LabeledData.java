@@ -61,7 +61,7 @@ public final class LabeledData {
         try {
             lines = TextFiles.lines(name, bytes);
         } catch (TextFileException e) {
-            throw new DataFormatException(e.where(), e.problem());
+            throw new DataFormatException(e);
         }
         return switch (format) {
             case KORNLI -> kornli(name, lines);
