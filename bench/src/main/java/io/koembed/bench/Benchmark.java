@@ -172,14 +172,15 @@ public final class Benchmark {
         JsonNode config = json.readTree(o.model.resolve("config.json").toFile());
         int padId = config.path("pad_token_id").asInt(1);
         int hidden = config.path("hidden_size").asInt();
-        JsonNode stConfig = json.readTree(o.model.resolve("sentence_bert_config.json").toFile());
-        int maxSeqLength = stConfig.path("max_seq_length").asInt(512);
         Path onnx = o.model.resolve("model.onnx");
         if (!Files.isRegularFile(onnx)) {
             throw new IllegalArgumentException(onnx + " not found: run bench/setup first");
         }
 
-        List<String> texts = KorSts.sentences(o.data);
+        // KoEmbed's side, or in a build without KoEmbed its stand-in: the texts, the tokenizer, the pooling
+        Optional<KoEmbedBridge> bridge = koembedBridge();
+        KoEmbedBridge side = bridge.orElseGet(Benchmark::withoutKoembed);
+        List<String> texts = side.stsSentences(o.data);
         if (o.quick) {
             texts = texts.subList(0, Math.min(320, texts.size()));
         }
@@ -188,7 +189,6 @@ public final class Benchmark {
         // ---- load: KoEmbed first (it brings the tokenizer both sides use), ONNX Runtime last ----------------
         boolean wantKoembed = !o.engines.equals("ort");
         boolean wantOrt = !o.engines.equals("koembed");
-        Optional<KoEmbedBridge> bridge = koembedBridge();
         if (wantKoembed && bridge.isEmpty()) {
             throw new Abort("this build has no KoEmbed side (built with -Dbench.withoutKoembed); use --engines ort");
         }
@@ -202,12 +202,12 @@ public final class Benchmark {
             }
         }
         TextTokenizer tokenizer = !loaded.isEmpty() ? loaded.getFirst().engine().tokenizer().orElseThrow()
-                : bridge.isPresent() ? bridge.get().tokenizer(o.model)
-                : fallbackTokenizer(o.model, maxSeqLength);
+                : side.tokenizer(o.model);
         log("tokenizer: %s", tokenizer.description());
 
         if (wantOrt) {
-            EngineSpec ortSpec = new EngineSpec(ORT_NAME, () -> new OrtEngine(ORT_NAME, onnx, tokenizer, padId, hidden));
+            EngineSpec ortSpec = new EngineSpec(ORT_NAME, () -> new OrtEngine(ORT_NAME, onnx, tokenizer, padId, hidden,
+                    side.meanPooling(hidden)));
             loaded.add(load(ortSpec, firstText, texts, reference, checks));
         }
         Loaded baseline = loaded.stream().filter(l -> l.engine().isBaseline()).findFirst().orElse(null);
@@ -504,14 +504,14 @@ public final class Benchmark {
         }
     }
 
-    /** Only for builds without KoEmbed: the tokenizer the without-koembed profile brings. */
-    static TextTokenizer fallbackTokenizer(Path model, int maxLength) {
+    /** Only for builds without KoEmbed: the stand-in the without-koembed profile brings. */
+    static KoEmbedBridge withoutKoembed() {
         try {
-            Class<?> c = Class.forName("io.koembed.bench.djl.DjlTokenizer");
-            return (TextTokenizer) c.getConstructor(Path.class, int.class).newInstance(model, maxLength);
+            Class<?> c = Class.forName("io.koembed.bench.djl.WithoutKoembed");
+            return (KoEmbedBridge) c.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | NoClassDefFoundError e) {
-            throw new IllegalStateException("no tokenizer: this build has neither the KoEmbed side nor the DJL "
-                    + "fallback (" + e + ")");
+            throw new IllegalStateException("this build has neither the KoEmbed side nor the stand-in without it ("
+                    + e + ")");
         }
     }
 

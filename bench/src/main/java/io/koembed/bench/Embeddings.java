@@ -1,31 +1,9 @@
 package io.koembed.bench;
 
-/** Mean pooling and comparison of embeddings. */
+/** Comparison of embeddings. */
 public final class Embeddings {
 
     private Embeddings() {}
-
-    /**
-     * sentence-transformers' mean pooling of one sequence of a padded batch: the average of the first
-     * {@code length} token states of row {@code row} in {@code states} ([batch][seq][hidden], row-major). The
-     * tokens after {@code length} are padding (attention mask 0) and are left out, as the mask says.
-     */
-    public static float[] meanPool(float[] states, int row, int seq, int hidden, int length) {
-        double[] sum = new double[hidden];
-        int base = row * seq * hidden;
-        for (int t = 0; t < length; t++) {
-            int o = base + t * hidden;
-            for (int h = 0; h < hidden; h++) {
-                sum[h] += states[o + h];
-            }
-        }
-        float[] out = new float[hidden];
-        double n = Math.max(length, 1e-9);
-        for (int h = 0; h < hidden; h++) {
-            out[h] = (float) (sum[h] / n);
-        }
-        return out;
-    }
 
     /** The largest |a - b| over all entries; infinite if the shapes differ or a value is NaN. */
     public static double maxAbsDiff(float[][] a, float[][] b) {

@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * Everything the harness needs from KoEmbed, behind one interface so that the harness itself compiles without
- * koembed-core (see the {@code without-koembed} profile in bench/pom.xml). The one implementation is
- * {@code io.koembed.bench.koembed.KoEmbedSide}, found by {@link Benchmark} by name.
+ * koembed-core (see the {@code without-koembed} profile in bench/pom.xml). The implementation is
+ * {@code io.koembed.bench.koembed.KoEmbedSide}, found by {@link Benchmark} by name; builds without KoEmbed have a
+ * stand-in, {@code io.koembed.bench.djl.WithoutKoembed}, with no KoEmbed rows.
  */
 public interface KoEmbedBridge {
 
@@ -28,4 +29,13 @@ public interface KoEmbedBridge {
 
     /** Library version or build identification for the report header. */
     String version();
+
+    /**
+     * The benchmark's texts: both sentences of every pair of an STS file (KorSTS or STS-B TSV, JSONL, KLUE-STS
+     * JSON), pair by pair in file order, read as KoEmbed reads the file for its evaluator.
+     */
+    List<String> stsSentences(Path file);
+
+    /** sentence-transformers' mean pooling as KoEmbed computes it, for ONNX Runtime's token states. */
+    Pooler meanPooling(int hidden);
 }

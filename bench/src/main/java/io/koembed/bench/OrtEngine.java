@@ -9,14 +9,15 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
  * ONNX Runtime on model.onnx (inputs input_ids and attention_mask, int64 [batch, seq]; output
  * last_hidden_state [batch, seq, hidden]), used the way an ORT user embeds sentences: tokenize, sort by length,
- * pad each batch to its longest sequence with the pad id and mask 0, run, mean-pool the output in Java with the
- * attention mask.
+ * pad each batch to its longest sequence with the pad id and mask 0, run, and pool each sequence's unpadded token
+ * states in Java (with KoEmbed's Pooling code, from the bridge).
  */
 public final class OrtEngine implements Engine {
 
@@ -29,9 +30,12 @@ public final class OrtEngine implements Engine {
     private final TextTokenizer tokenizer;
     private final int padId;
     private final int hidden;
+    private final Pooler pooler;
 
-    public OrtEngine(String name, Path onnxFile, TextTokenizer tokenizer, int padId, int hidden) throws OrtException {
+    public OrtEngine(String name, Path onnxFile, TextTokenizer tokenizer, int padId, int hidden, Pooler pooler)
+            throws OrtException {
         this.name = name;
+        this.pooler = pooler;
         this.env = OrtEnvironment.getEnvironment();
         this.session = env.createSession(onnxFile.toString(), sessionOptions());
         this.tokenizer = tokenizer;
@@ -127,7 +131,7 @@ public final class OrtEngine implements Engine {
             OnnxValue value = result.get(0);
             long[] outShape = ((OnnxTensor) value).getInfo().getShape();
             if (outShape.length != 3 || outShape[0] != rows || outShape[1] != seq || outShape[2] != hidden) {
-                throw new IllegalStateException("last_hidden_state has shape " + java.util.Arrays.toString(outShape)
+                throw new IllegalStateException("last_hidden_state has shape " + Arrays.toString(outShape)
                         + ", expected [" + rows + ", " + seq + ", " + hidden + "]");
             }
             FloatBuffer fb = ((OnnxTensor) value).getFloatBuffer();
@@ -135,13 +139,23 @@ public final class OrtEngine implements Engine {
             fb.get(states);
             float[][] pooled = new float[rows][];
             for (int r = 0; r < rows; r++) {
-                pooled[r] = Embeddings.meanPool(states, r, seq, hidden, batch.get(r).length);
+                int length = batch.get(r).length;
+                pooled[r] = pooler.pool(tokenStates(states, r, seq, hidden, length), length);
             }
             return pooled;
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on a batch of " + rows + " x " + seq + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Row {@code row}'s states in a padded output [batch][seq][hidden]: its first {@code length} tokens; the rest is
+     * padding (attention mask 0), which sentence-transformers' pooling leaves out as the mask says.
+     */
+    static float[] tokenStates(float[] states, int row, int seq, int hidden, int length) {
+        int from = row * seq * hidden;
+        return Arrays.copyOfRange(states, from, from + length * hidden);
     }
 
     @Override

@@ -9,7 +9,6 @@ import io.koembed.classify.LogisticRegression;
 import io.koembed.st.ModelFingerprint;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -49,9 +48,7 @@ final class ClassifyCommand implements Callable<Integer> {
             throw new UsageError(e.getMessage().replace("give it explicitly", "give --format"));
         }
         if (path.equals("-")) {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            System.in.transferTo(bytes);
-            return LabeledData.parse("<stdin>", bytes.toByteArray(), f);
+            return LabeledData.parse("<stdin>", System.in.readAllBytes(), f);
         }
         try {
             return LabeledData.parse(path, Files.readAllBytes(Path.of(path)), f);

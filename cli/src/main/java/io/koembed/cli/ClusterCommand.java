@@ -103,12 +103,12 @@ final class ClusterCommand implements Callable<Integer> {
         List<int[]> clusters;
         if (method == Method.COMMUNITY) {
             ProgressMeter meter = new ProgressMeter(err, "cluster", "scored", "texts against all others", true);
-            clusters = CommunityDetection.detect(embeddings, threshold, minSize, 1024, meter::update);
+            clusters = CommunityDetection.detect(embeddings, threshold, minSize, 1024, meter);
             meter.finish();
         } else {
             ProgressMeter meter = new ProgressMeter(err, "cluster", "ran", "k-means initialisations", true);
             KMeans.Result r = KMeans.fit(embeddings, new KMeans.Options(k, seed, nInit, maxIter, 1e-4),
-                    meter::update);
+                    meter);
             meter.finish();
             clusters = r.clusters();
             err.printf(java.util.Locale.ROOT, "koembed cluster: k-means inertia %.6g%n", r.inertia());

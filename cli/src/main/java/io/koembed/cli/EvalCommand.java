@@ -93,7 +93,7 @@ final class EvalCommand implements Callable<Integer> {
         StsEvaluation result;
         ProgressMeter progress = new ProgressMeter(err, "eval", "encoded", "sentences", true);
         try (SentenceTransformer st = model.load()) {
-            result = new EmbeddingSimilarityEvaluator(data).withBatchSize(batchSize).withProgress(progress::update)
+            result = new EmbeddingSimilarityEvaluator(data).withBatchSize(batchSize).withProgress(progress)
                     .evaluate(st);
         }
         progress.finish();

@@ -96,16 +96,18 @@ final class IndexCommand implements Callable<Integer> {
                 EncodeOptions base = EncodeOptions.defaults().withBatchSize(batchSize);
                 warnTruncated(err, st, idx.documentOptions(base), docs, name);
                 int before = idx.size();
-                Progress progress = new Progress(err, "embedded and indexed", "texts", docs.size());
+                ProgressMeter meter = new ProgressMeter(err, "index", "embedded and indexed", "texts", true);
+                // In parts, so that only one part's vectors are held at a time and the meter counts indexing too.
                 int chunk = Math.max(batchSize * 8, 256);
                 for (int from = 0; from < docs.size(); from += chunk) {
-                    List<Document> part = docs.subList(from, Math.min(docs.size(), from + chunk));
-                    idx.add(st, part, base);
-                    progress.advance(part.size());
+                    int to = Math.min(docs.size(), from + chunk);
+                    idx.add(st, docs.subList(from, to), base);
+                    meter.update(to, docs.size());
                 }
                 idx.commit();
+                meter.finish();
                 err.printf(Locale.ROOT, "koembed: %s %,d texts to %s (%,d documents now, %,d before) in %.1f s%n",
-                        exists ? "appended" : "indexed", docs.size(), index, idx.size(), before, progress.elapsed());
+                        exists ? "appended" : "indexed", docs.size(), index, idx.size(), before, meter.elapsedSeconds());
             }
         }
         return 0;

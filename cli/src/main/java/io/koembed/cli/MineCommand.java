@@ -66,7 +66,7 @@ final class MineCommand implements Callable<Integer> {
         }
         ProgressMeter meter = new ProgressMeter(err, "mine", "compared", "texts with all others", true);
         List<ParaphraseMining.Pair> pairs = ParaphraseMining.mine(embeddings,
-                ParaphraseMining.Options.defaults().withTopK(topK).withMaxPairs(maxPairs), meter::update);
+                ParaphraseMining.Options.defaults().withTopK(topK).withMaxPairs(maxPairs), meter);
         meter.finish();
         int written = 0;
         try (Output out = output.open(spec.commandLine().getOut())) {

@@ -1,18 +1,19 @@
 package io.koembed.cli;
 
+import io.koembed.Progress;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Progress of one step of a command on stderr, once the step takes longer than a moment (2 s): "koembed mine:
- * encoded 512/5010 texts, 85.3/s, ETA 47s". On a terminal one line is rewritten in place every half second;
- * otherwise (logs, pipes) a line is printed every 10 seconds. A final "done" line follows if anything was printed.
+ * The CLI's one progress meter: a step of a command on stderr, once the step takes longer than a moment (2 s), in
+ * one format, tqdm's: "koembed mine: encoded 512/5010 texts, 85.3/s, ETA 53s". On a terminal one line is rewritten
+ * in place every half second; otherwise (logs, pipes) a line is printed every 10 seconds. A final "done" line
+ * follows if anything was printed. It is a {@link Progress}, so the library's long computations report into it.
  */
-final class ProgressMeter {
+final class ProgressMeter implements Progress {
     private static final long FIRST_NANOS = 2_000_000_000L;
 
     private final PrintWriter err;
@@ -43,7 +44,8 @@ final class ProgressMeter {
         this.intervalNanos = terminal ? 500_000_000L : 10_000_000_000L;
     }
 
-    void update(long done, long total) {
+    @Override
+    public void update(long done, long total) {
         lastDone = done;
         lastTotal = total;
         long now = System.nanoTime();
@@ -61,14 +63,13 @@ final class ProgressMeter {
         }
     }
 
+    /** Seconds since the meter was made. */
+    double elapsedSeconds() {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     private void print(long done, long total, long elapsedNanos, boolean last) {
-        double seconds = elapsedNanos / 1e9;
-        double rate = done / Math.max(seconds, 1e-9);
-        String count = eta ? done + "/" + total : done + " of at most " + total;
-        String tail = last ? String.format(Locale.ROOT, "done in %.1fs", seconds)
-                : eta ? "ETA " + duration((total - done) / Math.max(rate, 1e-9)) : "";
-        String line = String.format(Locale.ROOT, "%s%s %s%s, %.1f/s%s", prefix, verb, count,
-                unit.isEmpty() ? "" : " " + unit, rate, tail.isEmpty() ? "" : ", " + tail);
+        String line = line(done, total, elapsedNanos / 1e9, last);
         if (terminal) {
             err.print("\r" + line + (last ? "\n" : "\u001b[K"));
         } else {
@@ -78,28 +79,27 @@ final class ProgressMeter {
         printed = true;
     }
 
+    /** The meter's line after {@code seconds}: the count, the rate, and the time left (or taken, when last). */
+    String line(long done, long total, double seconds, boolean last) {
+        double rate = done / Math.max(seconds, 1e-9);
+        String count = eta ? done + "/" + total : done + " of at most " + total;
+        String tail = last ? String.format(Locale.ROOT, "done in %.1fs", seconds)
+                : eta ? "ETA " + duration((total - done) / Math.max(rate, 1e-9)) : "";
+        return String.format(Locale.ROOT, "%s%s %s%s, %.1f/s%s", prefix, verb, count,
+                unit.isEmpty() ? "" : " " + unit, rate, tail.isEmpty() ? "" : ", " + tail);
+    }
+
     static String duration(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
                 : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 
-    /**
-     * {@code st.encode(texts, options)} in slices of a few batches, reporting progress between slices. The encoder
-     * packs each text separately (no padding), so a text's embedding does not depend on which batch it is in: the
-     * result equals one {@code encode} call (the CLI tests check this).
-     */
+    /** {@code st.encode(texts, options)} with this meter on stderr as "koembed COMMAND: encoded N/M texts, ...". */
     static float[][] encode(SentenceTransformer st, List<String> texts, EncodeOptions options, PrintWriter err,
                             String command) {
         ProgressMeter meter = new ProgressMeter(err, command, "encoded", "texts", true);
-        int slice = Math.max(options.batchSize() * 8, 256);
-        float[][] out = new float[texts.size()][];
-        for (int start = 0; start < texts.size(); start += slice) {
-            int end = Math.min(texts.size(), start + slice);
-            float[][] part = st.encode(new ArrayList<>(texts.subList(start, end)), options);
-            System.arraycopy(part, 0, out, start, part.length);
-            meter.update(end, texts.size());
-        }
+        float[][] out = st.encode(texts, options, meter);
         meter.finish();
         return out;
     }

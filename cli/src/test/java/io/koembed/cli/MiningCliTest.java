@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.Progress;
 import io.koembed.mining.CommunityDetection;
 import io.koembed.mining.KMeans;
 import io.koembed.mining.ParaphraseMining;
-import io.koembed.mining.Progress;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.io.IOException;
@@ -66,11 +66,11 @@ class MiningCliTest {
     }
 
     @Test
-    void chunkedEncodingWithProgressEqualsOneEncodeCall() {
-        float[][] chunked = ProgressMeter.encode(st, texts, EncodeOptions.defaults().withBatchSize(3),
+    void encodingWithTheMeterEqualsOneEncodeCall() {
+        float[][] metered = ProgressMeter.encode(st, texts, EncodeOptions.defaults().withBatchSize(3),
                 new PrintWriter(new StringWriter()), "test");
         for (int i = 0; i < texts.size(); i++) {
-            assertArrayEquals(embeddings[i], chunked[i], "text " + i);
+            assertArrayEquals(embeddings[i], metered[i], "text " + i);
         }
     }
 

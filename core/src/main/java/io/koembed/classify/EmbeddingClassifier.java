@@ -1,16 +1,11 @@
 package io.koembed.classify;
 
-import io.koembed.st.ModelFingerprint;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import io.koembed.mining.Progress;
+import io.koembed.Progress;
 import io.koembed.st.EncodeOptions;
+import io.koembed.st.ModelFingerprint;
 import io.koembed.st.SentenceTransformer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,12 +25,11 @@ import java.util.TreeSet;
  * gives the classifier no other way to see elementwise agreement). The regression standardizes the features
  * (scikit-learn's StandardScaler) and fits multinomial L2 logistic regression.
  *
- * <p>Saved as JSON ({@link #toJson()}, {@link #load(Path)}). A saved classifier names its embedding model by path and
+ * <p>Saved as JSON ({@link #toJson()}, {@link #load(Path)}; the layout is in {@code ClassifierJson}). A saved classifier names its embedding model by path and
  * by {@link ModelFingerprint}; {@link #requireEmbeddingModel} refuses a model with another fingerprint.
  */
 public final class EmbeddingClassifier {
     public static final int FORMAT_VERSION = 1;
-    private static final String FORMAT = "koembed-classifier";
 
     public enum Input { SINGLE, PAIR }
 
@@ -101,8 +95,8 @@ public final class EmbeddingClassifier {
     private final LogisticRegression regression;
     private final Training training;
 
-    private EmbeddingClassifier(Input input, List<String> labels, EmbeddingModel model, LogisticRegression regression,
-                                Training training) {
+    EmbeddingClassifier(Input input, List<String> labels, EmbeddingModel model, LogisticRegression regression,
+                        Training training) {
         this.input = input;
         this.labels = List.copyOf(labels);
         this.model = model;
@@ -271,193 +265,16 @@ public final class EmbeddingClassifier {
         return training;
     }
 
-    // ---- JSON ---------------------------------------------------------------------------------------------------
-
     /** The classifier as a JSON document (pretty-printed; doubles written so that they read back exactly). */
     public String toJson() {
-        ObjectNode root = JsonFiles.mapper().createObjectNode();
-        root.put("format", FORMAT);
-        root.put("version", FORMAT_VERSION);
-        root.put("input", input.name().toLowerCase(java.util.Locale.ROOT));
-        root.put("features", input == Input.PAIR ? "concat(u, v, |u-v|, u*v)" : "u");
-        ArrayNode l = root.putArray("labels");
-        labels.forEach(l::add);
-        ObjectNode m = root.putObject("embedding_model");
-        m.put("path", model.path());
-        m.put("fingerprint", model.fingerprint());
-        m.put("fingerprint_scheme", ModelFingerprint.SCHEME);
-        m.put("dimension", model.dimension());
-        m.put("normalize", model.normalize());
-        if (model.prompt() == null) {
-            m.putNull("prompt");
-        } else {
-            m.put("prompt", model.prompt());
-        }
-        ObjectNode r = root.putObject("logistic_regression");
-        r.put("classes", regression.numClasses());
-        r.put("binary_second_against_first", regression.numClasses() == 2);
-        putArray(r, "mean", regression.mean());
-        putArray(r, "scale", regression.scale());
-        ArrayNode w = r.putArray("weights");
-        for (double[] row : regression.weights()) {
-            ArrayNode a = w.addArray();
-            for (double v : row) {
-                a.add(v);
-            }
-        }
-        putArray(r, "intercepts", regression.intercepts());
-        if (training != null) {
-            ObjectNode t = root.putObject("training");
-            t.put("examples", training.examples());
-            t.put("C", training.c());
-            t.put("iterations", training.iterations());
-            t.put("converged", training.converged());
-            t.put("train_accuracy", training.trainAccuracy());
-        }
-        try {
-            return JsonFiles.mapper().writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root)
-                    + "\n";
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return ClassifierJson.write(this);
     }
 
-    private static void putArray(ObjectNode node, String field, double[] values) {
-        ArrayNode a = node.putArray(field);
-        for (double v : values) {
-            a.add(v);
-        }
-    }
-
+    /** A classifier saved with {@link #toJson()}; a file that is not one is a {@link ModelFormatException}. */
     public static EmbeddingClassifier load(Path file) {
         if (!Files.exists(file)) {
             throw ModelFormatException.in(file, "classifier file not found");
         }
-        return fromJson(JsonFiles.readObject(file), file);
-    }
-
-    static EmbeddingClassifier fromJson(JsonNode root, Path file) {
-        Reader r = new Reader(file);
-        if (!FORMAT.equals(root.path("format").asText(null))) {
-            throw r.error("not a KoEmbed classifier (\"format\" is not \"" + FORMAT + "\")");
-        }
-        int version = root.path("version").asInt(-1);
-        if (version != FORMAT_VERSION) {
-            throw r.error("classifier format version " + root.path("version") + " is not supported (this KoEmbed "
-                    + "reads version " + FORMAT_VERSION + ")");
-        }
-        Input input = switch (r.text(root, "input")) {
-            case "single" -> Input.SINGLE;
-            case "pair" -> Input.PAIR;
-            default -> throw r.error("\"input\" must be \"single\" or \"pair\"");
-        };
-        List<String> labels = new ArrayList<>();
-        for (JsonNode l : r.array(root, "labels")) {
-            labels.add(l.asText());
-        }
-        if (labels.size() < 2 || new TreeSet<>(labels).size() != labels.size()) {
-            throw r.error("\"labels\" must hold at least 2 distinct labels");
-        }
-        JsonNode m = r.object(root, "embedding_model");
-        if (!ModelFingerprint.SCHEME.equals(m.path("fingerprint_scheme").asText(null))) {
-            throw r.error("embedding_model.fingerprint_scheme is not " + ModelFingerprint.SCHEME);
-        }
-        JsonNode prompt = m.get("prompt");
-        EmbeddingModel model = new EmbeddingModel(r.text(m, "path"), r.text(m, "fingerprint"), r.integer(m,
-                "dimension"), m.path("normalize").asBoolean(false), prompt == null || prompt.isNull() ? null
-                : prompt.asText());
-        JsonNode lr = r.object(root, "logistic_regression");
-        double[][] weights = r.matrix(lr, "weights");
-        int features = input == Input.PAIR ? 4 * model.dimension() : model.dimension();
-        double[] mean = r.vector(lr, "mean");
-        if (mean.length != features) {
-            throw r.error("logistic_regression has " + mean.length + " features, the input needs " + features);
-        }
-        LogisticRegression regression;
-        try {
-            regression = LogisticRegression.of(labels.size(), mean, r.vector(lr, "scale"), weights,
-                    r.vector(lr, "intercepts"), null);
-        } catch (IllegalArgumentException e) {
-            throw r.error("logistic_regression: " + e.getMessage());
-        }
-        Training training = null;
-        JsonNode t = root.get("training");
-        if (t != null && t.isObject()) {
-            training = new Training(t.path("examples").asInt(), t.path("iterations").asInt(),
-                    t.path("converged").asBoolean(), t.path("train_accuracy").asDouble(), t.path("C").asDouble());
-        }
-        return new EmbeddingClassifier(input, labels, model, regression, training);
-    }
-
-    /** Field access with errors that name the file and the field. */
-    private record Reader(Path file) {
-        ModelFormatException error(String problem) {
-            return ModelFormatException.in(file, problem);
-        }
-
-        JsonNode object(JsonNode node, String field) {
-            JsonNode v = node.get(field);
-            if (v == null || !v.isObject()) {
-                throw error("\"" + field + "\" must be an object");
-            }
-            return v;
-        }
-
-        JsonNode array(JsonNode node, String field) {
-            JsonNode v = node.get(field);
-            if (v == null || !v.isArray()) {
-                throw error("\"" + field + "\" must be an array");
-            }
-            return v;
-        }
-
-        String text(JsonNode node, String field) {
-            JsonNode v = node.get(field);
-            if (v == null || !v.isTextual()) {
-                throw error("\"" + field + "\" must be a string");
-            }
-            return v.asText();
-        }
-
-        int integer(JsonNode node, String field) {
-            JsonNode v = node.get(field);
-            if (v == null || !v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
-                throw error("\"" + field + "\" must be a positive integer");
-            }
-            return v.asInt();
-        }
-
-        double[] vector(JsonNode node, String field) {
-            JsonNode a = array(node, field);
-            double[] out = new double[a.size()];
-            for (int i = 0; i < out.length; i++) {
-                JsonNode v = a.get(i);
-                if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-                    throw error("\"" + field + "\"[" + i + "] must be a finite number");
-                }
-                out[i] = v.asDouble();
-            }
-            return out;
-        }
-
-        double[][] matrix(JsonNode node, String field) {
-            JsonNode a = array(node, field);
-            double[][] out = new double[a.size()][];
-            for (int i = 0; i < out.length; i++) {
-                if (!a.get(i).isArray()) {
-                    throw error("\"" + field + "\"[" + i + "] must be an array");
-                }
-                double[] row = new double[a.get(i).size()];
-                for (int t = 0; t < row.length; t++) {
-                    JsonNode v = a.get(i).get(t);
-                    if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-                        throw error("\"" + field + "\"[" + i + "][" + t + "] must be a finite number");
-                    }
-                    row[t] = v.asDouble();
-                }
-                out[i] = row;
-            }
-            return out;
-        }
+        return ClassifierJson.read(JsonFiles.readObject(file), file);
     }
 }

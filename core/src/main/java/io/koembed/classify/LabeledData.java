@@ -3,13 +3,9 @@ package io.koembed.classify;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.koembed.TextFileException;
+import io.koembed.TextFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +23,7 @@ import java.util.Locale;
  *       The label may be a string, number or boolean (kept as written); other fields are ignored.</li>
  *   <li>{@link Format#TXT}: one text per line, no labels (for prediction).</li>
  * </ul>
- * Lines end with {@code \n} or {@code \r\n}; a final line break does not start another line; input must be
- * valid UTF-8 (a byte order mark at the start is skipped).
+ * Text is read as {@link TextFiles} reads every text file: strict UTF-8, lines ending at LF, CRLF or a lone CR.
  */
 public final class LabeledData {
     public enum Format { KORNLI, JSONL, TXT }
@@ -62,7 +57,12 @@ public final class LabeledData {
     }
 
     public static List<LabeledExample> parse(String name, byte[] bytes, Format format) {
-        List<String> lines = lines(name, bytes);
+        List<String> lines;
+        try {
+            lines = TextFiles.lines(name, bytes);
+        } catch (TextFileException e) {
+            throw new DataFormatException(e);
+        }
         return switch (format) {
             case KORNLI -> kornli(name, lines);
             case JSONL -> jsonl(name, lines);
@@ -170,37 +170,6 @@ public final class LabeledData {
         }
         throw new DataFormatException(where, "\"label\" must be a string, number or boolean, found "
                 + v.getNodeType().toString().toLowerCase(Locale.ROOT));
-    }
-
-    /** Splits on \n (dropping a \r before it), decoding each line as strict UTF-8. */
-    private static List<String> lines(String name, byte[] bytes) {
-        List<String> out = new ArrayList<>();
-        int pos = bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB
-                && (bytes[2] & 0xFF) == 0xBF ? 3 : 0;
-        while (pos < bytes.length) {
-            int eol = pos;
-            while (eol < bytes.length && bytes[eol] != '\n') {
-                eol++;
-            }
-            int end = eol > pos && bytes[eol - 1] == '\r' ? eol - 1 : eol;
-            out.add(decode(name + ":" + (out.size() + 1), bytes, pos, end));
-            pos = eol + 1;
-        }
-        return out;
-    }
-
-    private static String decode(String where, byte[] bytes, int from, int to) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes, from, to - from);
-        CharBuffer out = CharBuffer.allocate(to - from);
-        CoderResult r = decoder.decode(in, out, true);
-        if (r.isError()) {
-            throw new DataFormatException(where, "invalid UTF-8 at byte offset " + in.position() + " (byte 0x"
-                    + String.format("%02X", bytes[in.position()] & 0xFF) + ")");
-        }
-        decoder.flush(out);
-        return out.flip().toString();
     }
 
     private static String show(String s) {

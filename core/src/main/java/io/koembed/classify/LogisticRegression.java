@@ -1,6 +1,6 @@
 package io.koembed.classify;
 
-import io.koembed.mining.Progress;
+import io.koembed.Progress;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 

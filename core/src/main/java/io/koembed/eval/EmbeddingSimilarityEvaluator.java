@@ -1,10 +1,8 @@
 package io.koembed.eval;
 
+import io.koembed.Progress;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,18 +32,12 @@ public final class EmbeddingSimilarityEvaluator {
     /** The evaluator's default batch size in sentence-transformers. */
     public static final int DEFAULT_BATCH_SIZE = 16;
 
-    /** Told how many sentences are embedded so far, of how many. Called from the evaluating thread. */
-    @FunctionalInterface
-    public interface Progress {
-        void update(int encoded, int total);
-    }
-
     private final StsDataset data;
     private final int batchSize;
     private final Progress progress;
 
     public EmbeddingSimilarityEvaluator(StsDataset data) {
-        this(data, DEFAULT_BATCH_SIZE, null);
+        this(data, DEFAULT_BATCH_SIZE, Progress.NONE);
     }
 
     private EmbeddingSimilarityEvaluator(StsDataset data, int batchSize, Progress progress) {
@@ -58,7 +50,7 @@ public final class EmbeddingSimilarityEvaluator {
                     + data.size());
         }
         this.batchSize = batchSize;
-        this.progress = progress;
+        this.progress = progress == null ? Progress.NONE : progress;
     }
 
     /** Texts per forward pass (sentence-transformers' evaluator default: 16). */
@@ -66,7 +58,7 @@ public final class EmbeddingSimilarityEvaluator {
         return new EmbeddingSimilarityEvaluator(data, batchSize, progress);
     }
 
-    /** Reports encoding progress; null for none. */
+    /** Reports how many of the 2 × size() sentences are embedded, after every encoder pass; null for none. */
     public EmbeddingSimilarityEvaluator withProgress(Progress progress) {
         return new EmbeddingSimilarityEvaluator(data, batchSize, progress);
     }
@@ -83,12 +75,11 @@ public final class EmbeddingSimilarityEvaluator {
     public StsEvaluation evaluate(SentenceTransformer model) {
         long start = System.nanoTime();
         EncodeOptions options = EncodeOptions.defaults().withBatchSize(batchSize);
-        int total = 2 * data.size();
-        if (progress != null) {
-            progress.update(0, total);
-        }
-        float[][] e1 = encode(model, data.sentences1(), options, 0, total);
-        float[][] e2 = encode(model, data.sentences2(), options, data.size(), total);
+        int pairs = data.size();
+        long total = 2L * pairs;
+        progress.update(0, total);
+        float[][] e1 = model.encode(data.sentences1(), options, (done, n) -> progress.update(done, total));
+        float[][] e2 = model.encode(data.sentences2(), options, (done, n) -> progress.update(pairs + done, total));
         StsEvaluation r = evaluate(e1, e2);
         double seconds = (System.nanoTime() - start) / 1e9;
         return new StsEvaluation(r.name(), r.gold(), r.scores(), r.metrics(), seconds);
@@ -137,42 +128,5 @@ public final class EmbeddingSimilarityEvaluator {
             }
         }
         return best;
-    }
-
-    /**
-     * {@code model.encode(texts)}, in chunks when progress is wanted. The texts are first put longest first (by
-     * token count, stable) as encode orders them, and each chunk is a whole number of batches, so the batches
-     * the encoder sees are those of one encode call over all texts.
-     */
-    private float[][] encode(SentenceTransformer model, List<String> texts, EncodeOptions options, int before,
-                             int total) {
-        if (progress == null) {
-            return model.encode(texts, options);
-        }
-        int n = texts.size();
-        int[] lengths = new int[n];
-        for (int i = 0; i < n; i++) {
-            lengths[i] = model.tokenize(texts.get(i)).length();
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> -lengths[i]));
-        int chunk = batchSize * Math.max(1, (128 + batchSize - 1) / batchSize);
-        float[][] out = new float[n][];
-        for (int start = 0; start < n; start += chunk) {
-            int end = Math.min(n, start + chunk);
-            List<String> part = new ArrayList<>(end - start);
-            for (int k = start; k < end; k++) {
-                part.add(texts.get(order[k]));
-            }
-            float[][] e = model.encode(part, options);
-            for (int k = start; k < end; k++) {
-                out[order[k]] = e[k - start];
-            }
-            progress.update(before + end, total);
-        }
-        return out;
     }
 }

@@ -2,6 +2,7 @@ package io.koembed.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
+import io.koembed.Progress;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -139,10 +140,6 @@ final class HubHttp {
             super(cause.getMessage(), cause);
             this.done = done;
         }
-    }
-
-    interface Progress {
-        void update(long done, long total);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.koembed.mining;
 
+import io.koembed.Progress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -20,9 +20,14 @@ import java.util.Map;
  *   <li>{@code modules.json}: the module chain. Transformer first, then Pooling, then Dense and Normalize in
  *       the listed order. A directory without modules.json is a plain transformers model, which
  *       sentence-transformers wraps with mean pooling; so do we.</li>
- *   <li>the Transformer's folder: {@code sentence_bert_config.json} (max_seq_length, do_lower_case),
- *       {@code config.json} and {@code model.safetensors} (the encoder), {@code tokenizer.json} or
- *       {@code sentencepiece.bpe.model} (the tokenizer), {@code tokenizer_config.json} (model_max_length).</li>
+ *   <li>the Transformer's folder: {@code sentence_bert_config.json} (max_seq_length, do_lower_case);
+ *       {@code config.json} and the weights (the encoder): {@code model.safetensors}, else the shards of
+ *       {@code model.safetensors.index.json}, else {@code pytorch_model.bin} or its shards, in transformers' order
+ *       ({@code weights.Checkpoint}); the tokenizer as AutoTokenizer picks it ({@code Tokenizer.load}):
+ *       {@code tokenizer.json}, else {@code vocab.txt} for a BertTokenizer, else {@code sentencepiece.bpe.model};
+ *       {@code tokenizer_config.json} (model_max_length, the tokenizer class, BertTokenizer's options).</li>
+ *   <li>the module folders {@code modules.json} lists: {@code 1_Pooling/config.json}, Dense folders
+ *       ({@code config.json} and {@code model.safetensors} or {@code pytorch_model.bin}).</li>
  *   <li>{@code config_sentence_transformers.json}: prompts, default_prompt_name, similarity_fn_name.</li>
  * </ul>
  */

@@ -1,5 +1,6 @@
 package io.koembed.st;
 
+import io.koembed.Progress;
 import io.koembed.hub.HubClient;
 import io.koembed.model.Encoder;
 import io.koembed.tensor.WeightPrecision;
@@ -108,12 +109,21 @@ public final class SentenceTransformer implements AutoCloseable {
      * tokenized and truncated to {@link #maxSeqLength()}; texts are batched longest first.
      */
     public float[][] encode(List<String> texts, EncodeOptions options) {
+        return encode(texts, options, Progress.NONE);
+    }
+
+    /**
+     * {@link #encode(List, EncodeOptions)}, telling {@code progress} after every encoder pass how many of the texts
+     * are embedded (sentence-transformers' {@code show_progress_bar}). The embeddings are those of the call
+     * without it.
+     */
+    public float[][] encode(List<String> texts, EncodeOptions options, Progress progress) {
         if (options.precision() != Precision.FLOAT32) {
             throw new IllegalArgumentException("precision " + options.precision().configName()
                     + " gives bytes, not floats: use encodeQuantized");
         }
         Prepared prepared = prepare(texts, options);
-        return encodePrepared(prepared, options);
+        return encodePrepared(prepared, options, progress);
     }
 
     /**
@@ -131,12 +141,12 @@ public final class SentenceTransformer implements AutoCloseable {
             throw new IllegalArgumentException(encodings.size() + " encodings but " + promptLengths.length
                     + " prompt lengths");
         }
-        return encodePrepared(new Prepared(encodings, promptLengths), options);
+        return encodePrepared(new Prepared(encodings, promptLengths), options, Progress.NONE);
     }
 
-    private float[][] encodePrepared(Prepared prepared, EncodeOptions options) {
+    private float[][] encodePrepared(Prepared prepared, EncodeOptions options, Progress progress) {
         float[][] out = new float[prepared.encodings.size()][];
-        forEachBatch(prepared, options.batchSize(), (index, encoding, states) -> {
+        forEachBatch(prepared, options.batchSize(), progress, (index, encoding, states) -> {
             float[] v = pooling.pool(states, encoding.length(), prepared.promptLengths[index]);
             for (VectorModule m : afterPooling) {
                 v = m.apply(v);
@@ -191,7 +201,7 @@ public final class SentenceTransformer implements AutoCloseable {
         Prepared prepared = prepare(texts, options);
         float[][][] out = new float[texts.size()][][];
         int hidden = encoder.config().hiddenSize();
-        forEachBatch(prepared, options.batchSize(), (index, encoding, states) -> {
+        forEachBatch(prepared, options.batchSize(), Progress.NONE, (index, encoding, states) -> {
             float[][] rows = new float[encoding.length()][];
             for (int t = 0; t < rows.length; t++) {
                 rows[t] = Arrays.copyOfRange(states, t * hidden, (t + 1) * hidden);
@@ -365,10 +375,6 @@ public final class SentenceTransformer implements AutoCloseable {
     }
 
     /**
-     * Runs the encoder over the texts in batches, longest text first as sentence-transformers orders them,
-     * and hands each sequence's token states back with its input index.
-     */
-    /**
      * Token budget of one encoder pass: the activations of a pass take about 10 · tokens · hidden floats plus
      * tokens · intermediate (some 250 MB for 8192 tokens of a base model), so batches of long texts are cut
      * further. Results do not depend on how texts are grouped (the encoder packs each batch without padding and
@@ -376,7 +382,11 @@ public final class SentenceTransformer implements AutoCloseable {
      */
     static final int MAX_BATCH_TOKENS = 8192;
 
-    private void forEachBatch(Prepared prepared, int batchSize, SequenceConsumer consumer) {
+    /**
+     * Runs the encoder over the texts in batches, longest text first as sentence-transformers orders them,
+     * hands each sequence's token states back with its input index, and tells {@code progress} after each pass.
+     */
+    private void forEachBatch(Prepared prepared, int batchSize, Progress progress, SequenceConsumer consumer) {
         List<Encoding> encodings = prepared.encodings;
         Integer[] order = new Integer[encodings.size()];
         for (int i = 0; i < order.length; i++) {
@@ -399,6 +409,7 @@ public final class SentenceTransformer implements AutoCloseable {
             for (int k = start; k < end; k++) {
                 consumer.accept(order[k], batch.get(k - start), states.get(k - start));
             }
+            progress.update(end, order.length);
         }
     }
 }

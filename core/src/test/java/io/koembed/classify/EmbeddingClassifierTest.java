@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.koembed.ModelFormatException;
+import io.koembed.Progress;
 import io.koembed.classify.EmbeddingClassifier.EmbeddingModel;
 import io.koembed.classify.EmbeddingClassifier.Input;
 import io.koembed.classify.EmbeddingClassifier.Prediction;
-import io.koembed.mining.Progress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

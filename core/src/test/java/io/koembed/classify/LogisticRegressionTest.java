@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.koembed.mining.Progress;
+import io.koembed.Progress;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.Progress;
 import io.koembed.mining.ParaphraseMining.Options;
 import io.koembed.mining.ParaphraseMining.Pair;
 import java.util.ArrayList;

@@ -4,8 +4,11 @@ import io.koembed.bench.Engine;
 import io.koembed.bench.EngineSpec;
 import io.koembed.bench.KoEmbedBridge;
 import io.koembed.bench.MatmulKernel;
+import io.koembed.bench.Pooler;
 import io.koembed.bench.TextTokenizer;
+import io.koembed.eval.StsDataset;
 import io.koembed.st.EncodeOptions;
+import io.koembed.st.Pooling;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.TensorOps;
@@ -90,6 +93,24 @@ public final class KoEmbedSide implements KoEmbedBridge {
         String v = p == null ? null : p.getImplementationVersion();
         String commit = System.getProperty("bench.commit");
         return (v == null ? "koembed-core" : "koembed-core " + v) + (commit == null ? "" : ", commit " + commit);
+    }
+
+    @Override
+    public List<String> stsSentences(Path file) {
+        StsDataset data = StsDataset.read(file);
+        List<String> out = new ArrayList<>(2 * data.size());
+        for (int i = 0; i < data.size(); i++) {
+            out.add(data.sentences1().get(i));
+            out.add(data.sentences2().get(i));
+        }
+        return out;
+    }
+
+    /** The Pooling module a mean-pooling model directory loads (no prompt to leave out). */
+    @Override
+    public Pooler meanPooling(int hidden) {
+        Pooling mean = new Pooling(hidden, List.of(Pooling.Mode.MEAN), true);
+        return (states, length) -> mean.pool(states, length, 0);
     }
 
     /** SentenceTransformer.encode with the benchmark's batch size, nothing else changed from the defaults. */
