@@ -1,4 +1,6 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
+
+import io.koembed.tokenize.UnicodeText;
 
 /**
  * {@code {"type": "Strip", "strip_left": .., "strip_right": ..}}: removes leading and/or trailing white space,

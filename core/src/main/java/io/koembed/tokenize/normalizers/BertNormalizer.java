@@ -1,4 +1,6 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
+
+import io.koembed.tokenize.BertCharacters;
 
 /**
  * {@code {"type": "BertNormalizer"}} ({@code normalizers/bert.rs}), its four steps in the Rust order:
@@ -64,7 +66,7 @@ public final class BertNormalizer implements Normalizer {
     }
 
     /** A copy with transformers' {@code do_lower_case}, {@code strip_accents} and {@code tokenize_chinese_chars}. */
-    BertNormalizer withOptions(boolean newLowercase, Boolean newStripAccents, boolean newHandleChineseChars) {
+    public BertNormalizer withOptions(boolean newLowercase, Boolean newStripAccents, boolean newHandleChineseChars) {
         return new BertNormalizer(cleanText, newHandleChineseChars, newStripAccents, newLowercase);
     }
 

@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -120,7 +120,7 @@ public final class PrecompiledCharsmap implements Normalizer {
      * the shortest trie key that is a prefix of the chunk's UTF-8, or null when there is none. For tests and
      * diagnostics.
      */
-    String transform(String chunk) {
+    public String transform(String chunk) {
         byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
         int value = firstValue(bytes, bytes.length);
         return value < 0 ? null : replacement(value);

@@ -1,5 +1,7 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.models;
 
+import io.koembed.tokenize.IntList;
+import io.koembed.tokenize.PieceTrie;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
