@@ -20,7 +20,10 @@
  * {@code PieceTrie}, {@code UnicodeText}, {@code BertCharacters}), the pipeline ({@code Tokenizer},
  * {@link io.koembed.tokenize.AddedToken} and the added-token matching, cut out of the raw text before the
  * stages run, truncation) and the loaders that assemble it from files (tokenizer.json, vocab.txt,
- * sentencepiece.bpe.model and the configuration files next to them). The stages do not depend on each other.
+ * sentencepiece.bpe.model and the configuration files next to them). The stages do not depend on each other. Each
+ * component of tokenizer.json reads its own fields ({@code fromJson}, beside the code that uses them);
+ * {@code TokenizerJsonLoader} reads the top level and finds each component's reader by its {@code "type"} in one
+ * table per stage.
  *
  * <p>Deliberate departures from the Rust library, where it has no behaviour to copy or copying it would hurt:
  * <ul>

@@ -1,11 +1,14 @@
 package io.koembed.tokenize.normalizers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.BreakIterator;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -71,6 +74,25 @@ public final class PrecompiledCharsmap implements Normalizer {
                     .decode(ByteBuffer.wrap(replacements));
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException("precompiled_charsmap replacement strings are not valid UTF-8", e);
+        }
+    }
+
+    /** {@code {"type": "Precompiled", "precompiled_charsmap": BASE64}}. */
+    public static PrecompiledCharsmap fromJson(JsonNode node, String where) {
+        JsonNode map = node.get("precompiled_charsmap");
+        if (map == null || !map.isTextual()) {
+            throw new Invalid(where + ": Precompiled without a base64 \"precompiled_charsmap\"");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(map.asText());
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(where + ": precompiled_charsmap is not base64: " + e.getMessage());
+        }
+        try {
+            return new PrecompiledCharsmap(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(where + ": " + e.getMessage());
         }
     }
 
