@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /**
  * A token matched in the text before the model runs (an entry of {@code added_tokens} in tokenizer.json): the
  * special tokens {@code <s>}, {@code </s>}, {@code <mask>}, ... and any user-added token.
@@ -18,6 +20,21 @@ public record AddedToken(String content, boolean singleWord, boolean lstrip, boo
         if (content == null) {
             throw new IllegalArgumentException("added token content is null");
         }
+    }
+
+    /**
+     * An entry of tokenizer.json's {@code added_tokens}: {@code content} is required, the flags default to false
+     * ({@code normalized}: to true unless the token is special).
+     */
+    static AddedToken fromJson(JsonNode node, String where) {
+        JsonNode content = node.get("content");
+        if (content == null || !content.isTextual()) {
+            throw new ComponentJson.Invalid(where + " has no string \"content\"");
+        }
+        boolean special = node.path("special").asBoolean(false);
+        return new AddedToken(content.asText(), node.path("single_word").asBoolean(false),
+                node.path("lstrip").asBoolean(false), node.path("rstrip").asBoolean(false),
+                node.path("normalized").asBoolean(!special), special);
     }
 
     /** A special token as XLM-R declares them: matched on the raw text, no stripping. */

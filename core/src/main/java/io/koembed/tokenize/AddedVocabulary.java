@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.models.TokenizerModel;
+import io.koembed.tokenize.normalizers.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

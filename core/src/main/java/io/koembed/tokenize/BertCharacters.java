@@ -3,14 +3,16 @@ package io.koembed.tokenize;
 import java.util.Arrays;
 
 /**
- * The character classes of {@link BertNormalizer} and {@link BertPreTokenizer} as the Rust library decides them.
+ * The character classes of {@link io.koembed.tokenize.normalizers.BertNormalizer} and
+ * {@link io.koembed.tokenize.pretokenizers.BertPreTokenizer} as the Rust library decides them.
  * It takes General_Category from the {@code unicode_categories} crate (0.1), whose tables are years older than the
  * JDK's: a character assigned since then (U+08E2, U+0890, U+110CD, U+13430.., ...) is no control character to
  * Rust, and one whose category changed (U+166D, now So) still counts as punctuation. So the three classes that
  * decide ids are kept here as the crate has them, as sorted inclusive ranges {@code [first, last, first, last,
- * ...]}; {@code BertCharactersAgainstRustTest} checks every assigned code point against the Rust library.
+ * ...]}; {@code BertCharactersAgainstRustTest} checks every assigned code point against the Rust library. Here,
+ * between the two stages that share it; public for them, not part of KoEmbed's API.
  */
-final class BertCharacters {
+public final class BertCharacters {
     private BertCharacters() {}
 
     /** The crate's {@code is_other}: Cc, Cf and Co (it leaves out Cn and Cs). */
@@ -110,7 +112,7 @@ final class BertCharacters {
     };
 
     /** What {@code clean_text} drops: NUL, U+FFFD, and Cc/Cf/Co except tab, line feed and carriage return. */
-    static boolean isRemovedByCleanText(int cp) {
+    public static boolean isRemovedByCleanText(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') {
             return false;
         }
@@ -118,17 +120,17 @@ final class BertCharacters {
     }
 
     /** What {@code clean_text} turns into a space: tab, line feed, carriage return and Unicode White_Space. */
-    static boolean isCleanTextSpace(int cp) {
+    public static boolean isCleanTextSpace(int cp) {
         return cp == '\t' || cp == '\n' || cp == '\r' || UnicodeText.isWhiteSpace(cp);
     }
 
     /** What BertPreTokenizer isolates as a token of its own. */
-    static boolean isPunctuation(int cp) {
+    public static boolean isPunctuation(int cp) {
         return in(PUNCTUATION, cp);
     }
 
     /** What {@code strip_accents} drops after NFD. */
-    static boolean isNonspacingMark(int cp) {
+    public static boolean isNonspacingMark(int cp) {
         return in(NONSPACING_MARK, cp);
     }
 
@@ -136,7 +138,7 @@ final class BertCharacters {
      * The CJK Unified Ideographs blocks (and compatibility ideographs) that {@code handle_chinese_chars} puts
      * spaces around; Hangul, kana and CJK punctuation are not among them.
      */
-    static boolean isChinese(int cp) {
+    public static boolean isChinese(int cp) {
         return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF)
                 || (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F)
                 || (cp >= 0x2B920 && cp <= 0x2CEAF) || (cp >= 0xF900 && cp <= 0xFAFF)

@@ -1,6 +1,11 @@
 package io.koembed.tokenize;
 
 import io.koembed.ModelFormatException;
+import io.koembed.tokenize.models.WordPiece;
+import io.koembed.tokenize.normalizers.BertNormalizer;
+import io.koembed.tokenize.normalizers.Normalizer;
+import io.koembed.tokenize.pretokenizers.BertPreTokenizer;
+import io.koembed.tokenize.processors.TemplateProcessing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -2,12 +2,15 @@ package io.koembed.tokenize;
 
 import java.util.Arrays;
 
-/** A growable int array: token ids without boxing. */
-final class IntList {
+/**
+ * A growable int array: token ids without boxing. Public for the models ({@code io.koembed.tokenize.models}), which
+ * append their ids to one; not part of KoEmbed's API.
+ */
+public final class IntList {
     private int[] data;
     private int size;
 
-    IntList() {
+    public IntList() {
         this(16);
     }
 
@@ -15,7 +18,7 @@ final class IntList {
         data = new int[Math.max(capacity, 4)];
     }
 
-    void add(int v) {
+    public void add(int v) {
         if (size == data.length) {
             data = Arrays.copyOf(data, data.length * 2);
         }
@@ -28,16 +31,16 @@ final class IntList {
         }
     }
 
-    int get(int i) {
+    public int get(int i) {
         return data[i];
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** Drops everything from index {@code size} on. */
-    void truncate(int size) {
+    public void truncate(int size) {
         this.size = Math.min(this.size, size);
     }
 

@@ -11,10 +11,12 @@ import java.util.Arrays;
  * <p>The edges live in one open-addressing hash table keyed by (node, char): building is a single pass over the
  * keys (no sort, which matters cold for a 250k-piece vocabulary), a step is one hash probe, and there is nothing
  * per node but its value.
+ *
+ * <p>Public for the models ({@code io.koembed.tokenize.models}); not part of KoEmbed's API.
  */
-final class PieceTrie {
+public final class PieceTrie {
     /** The root node, where every walk starts. */
-    static final int ROOT = 0;
+    public static final int ROOT = 0;
 
     private final EdgeTable edges;
     private final int[] value; // per node: value of the key ending there, or -1
@@ -24,7 +26,7 @@ final class PieceTrie {
      * @param values    the value of each key
      * @param keepFirst for a key given more than once, keep the value of its first occurrence (otherwise its last)
      */
-    PieceTrie(String[] keys, int[] values, boolean keepFirst) {
+    public PieceTrie(String[] keys, int[] values, boolean keepFirst) {
         long totalChars = 0;
         for (String k : keys) {
             totalChars += k.length();
@@ -65,14 +67,14 @@ final class PieceTrie {
     }
 
     /** The node reached from {@code node} by {@code c}, or -1 when no key continues that way. */
-    int step(int node, char c) {
+    public int step(int node, char c) {
         long edge = EdgeTable.edge(node, c);
         int slot = edges.find(edge);
         return edges.keys[slot] == edge ? edges.targets[slot] : -1;
     }
 
     /** The value of the key ending at {@code node}, or -1 when no key ends there. */
-    int valueAt(int node) {
+    public int valueAt(int node) {
         return value[node];
     }
 

@@ -1,6 +1,12 @@
 package io.koembed.tokenize;
 
 import io.koembed.ModelFormatException;
+import io.koembed.tokenize.models.TokenizerModel;
+import io.koembed.tokenize.models.Unigram;
+import io.koembed.tokenize.models.WordPiece;
+import io.koembed.tokenize.normalizers.Normalizer;
+import io.koembed.tokenize.pretokenizers.PreTokenizer;
+import io.koembed.tokenize.processors.PostProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,13 +5,13 @@ package io.koembed.tokenize;
  * Rust library: Rust's {@code char::is_whitespace} and the regex crate's {@code \s} are the Unicode
  * {@code White_Space} property (which {@link Character#isWhitespace} is not: it rejects U+00A0/U+2007/U+202F and
  * accepts U+001C..U+001F), and the regex crate's Unicode {@code \w} is Alphabetic + marks + decimal digits +
- * connector punctuation + Join_Control.
+ * connector punctuation + Join_Control. Public for the stage packages; not part of KoEmbed's API.
  */
-final class UnicodeText {
+public final class UnicodeText {
     private UnicodeText() {}
 
     /** Unicode {@code White_Space} (PropList.txt), the set Rust's {@code char::is_whitespace} tests. */
-    static boolean isWhiteSpace(int cp) {
+    public static boolean isWhiteSpace(int cp) {
         return switch (cp) {
             case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000 -> true;
             default -> cp >= 0x2000 && cp <= 0x200A;

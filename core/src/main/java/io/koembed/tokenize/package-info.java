@@ -4,18 +4,26 @@
  *
  * <p>Entry point: {@link io.koembed.tokenize.Tokenizer} ({@code fromTokenizerJson} reads a tokenizer.json; its
  * public constructor assembles the same pipeline from parts for other loaders; {@code load} picks tokenizer.json,
- * vocab.txt or sentencepiece.bpe.model as transformers' AutoTokenizer would). Parts, one class per concept:
- * {@link io.koembed.tokenize.AddedToken} (special tokens, cut out of
- * the raw text), {@link io.koembed.tokenize.Normalizer} ({@link io.koembed.tokenize.PrecompiledCharsmap},
- * {@link io.koembed.tokenize.StripNormalizer}, {@link io.koembed.tokenize.ReplaceNormalizer},
- * {@link io.koembed.tokenize.UnicodeFormNormalizer}, {@link io.koembed.tokenize.LowercaseNormalizer},
- * {@link io.koembed.tokenize.NormalizerSequence}, {@link io.koembed.tokenize.BertNormalizer}),
- * {@link io.koembed.tokenize.PreTokenizer} ({@link io.koembed.tokenize.MetaspacePreTokenizer},
- * {@link io.koembed.tokenize.BertPreTokenizer}, {@link io.koembed.tokenize.PreTokenizerSequence}), the
- * {@link io.koembed.tokenize.TokenizerModel} ({@link io.koembed.tokenize.Unigram} or
- * {@link io.koembed.tokenize.WordPiece}), and {@link io.koembed.tokenize.PostProcessor}
- * ({@link io.koembed.tokenize.TemplateProcessing}, {@link io.koembed.tokenize.RobertaProcessing},
- * {@link io.koembed.tokenize.BertProcessing}, {@link io.koembed.tokenize.PostProcessorSequence}).
+ * vocab.txt or sentencepiece.bpe.model as transformers' AutoTokenizer would), and its output
+ * {@link io.koembed.tokenize.Encoding}. The stages have a package each, as the Rust library has a module each:
+ * <ul>
+ *   <li>{@code normalizers}: {@code Normalizer} ({@code PrecompiledCharsmap}, {@code StripNormalizer},
+ *       {@code ReplaceNormalizer}, {@code UnicodeFormNormalizer}, {@code LowercaseNormalizer},
+ *       {@code NormalizerSequence}, {@code BertNormalizer});</li>
+ *   <li>{@code pretokenizers}: {@code PreTokenizer} ({@code MetaspacePreTokenizer}, {@code BertPreTokenizer},
+ *       {@code PreTokenizerSequence});</li>
+ *   <li>{@code models}: {@code TokenizerModel} ({@code Unigram} or {@code WordPiece});</li>
+ *   <li>{@code processors}: {@code PostProcessor} ({@code TemplateProcessing}, {@code RobertaProcessing},
+ *       {@code BertProcessing}, {@code PostProcessorSequence}).</li>
+ * </ul>
+ * This package holds what the stages share ({@link io.koembed.tokenize.Encoding}, {@code IntList},
+ * {@code PieceTrie}, {@code UnicodeText}, {@code BertCharacters}), the pipeline ({@code Tokenizer},
+ * {@link io.koembed.tokenize.AddedToken} and the added-token matching, cut out of the raw text before the
+ * stages run, truncation) and the loaders that assemble it from files (tokenizer.json, vocab.txt,
+ * sentencepiece.bpe.model and the configuration files next to them). The stages do not depend on each other. Each
+ * component of tokenizer.json reads its own fields ({@code fromJson}, beside the code that uses them);
+ * {@code TokenizerJsonLoader} reads the top level and finds each component's reader by its {@code "type"} in one
+ * table per stage.
  *
  * <p>Deliberate departures from the Rust library, where it has no behaviour to copy or copying it would hurt:
  * <ul>

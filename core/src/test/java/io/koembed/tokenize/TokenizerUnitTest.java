@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.koembed.Fixtures;
+import io.koembed.tokenize.models.TokenizerModel;
+import io.koembed.tokenize.models.Unigram;
+import io.koembed.tokenize.normalizers.LowercaseNormalizer;
+import io.koembed.tokenize.normalizers.PrecompiledCharsmap;
+import io.koembed.tokenize.normalizers.StripNormalizer;
+import io.koembed.tokenize.pretokenizers.MetaspacePreTokenizer;
 import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.koembed.Fixtures;
 import io.koembed.ModelFormatException;
+import io.koembed.tokenize.models.WordPiece;
+import io.koembed.tokenize.normalizers.BertNormalizer;
+import io.koembed.tokenize.pretokenizers.BertPreTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

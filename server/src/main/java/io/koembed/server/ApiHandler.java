@@ -25,8 +25,20 @@ import org.eclipse.jetty.util.Callback;
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
 
-    /** One endpoint: its method, whether it needs the API key, and what it does with the body (null for GET). */
-    private record Route(String method, boolean needsKey, Function<byte[], Reply> action) {}
+    /**
+     * One endpoint: its method, whether it needs the API key, and what it does with the body (null for GET). A GET
+     * route also answers HEAD, as GET without the body (Jetty leaves the body of a HEAD answer out).
+     */
+    private record Route(String method, boolean needsKey, Function<byte[], Reply> action) {
+        boolean allows(String requestMethod) {
+            return method.equals(requestMethod) || (method.equals("GET") && requestMethod.equals("HEAD"));
+        }
+
+        /** The {@code Allow} header of a 405. */
+        String allowed() {
+            return method.equals("GET") ? "GET, HEAD" : method;
+        }
+    }
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final ServerMetrics metrics;
@@ -63,7 +75,7 @@ final class ApiHandler extends Handler.Abstract {
         } catch (ApiError e) {
             reply = Reply.error(e, e.kind.status, Reply.isOpenAiPath(path));
             if (e.kind == ApiError.Kind.METHOD_NOT_ALLOWED) {
-                reply = reply.withHeader("Allow", route.method());
+                reply = reply.withHeader("Allow", route.allowed());
             }
         } catch (RuntimeException | Error e) {
             LOG.log(Level.SEVERE, "request " + request.getMethod() + " " + path + " failed", e);
@@ -80,7 +92,7 @@ final class ApiHandler extends Handler.Abstract {
             throw new ApiError(ApiError.Kind.NOT_FOUND, "no endpoint " + path + "; the endpoints are "
                     + String.join(", ", routes.keySet()));
         }
-        if (!route.method().equals(request.getMethod())) {
+        if (!route.allows(request.getMethod())) {
             throw new ApiError(ApiError.Kind.METHOD_NOT_ALLOWED, request.getMethod() + " " + path
                     + " is not allowed; use " + route.method());
         }

@@ -58,7 +58,13 @@ final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private final SentenceTransformer model;
+    /** Runs one batch: the model's {@code encodeTokenized}, or in a test a wrapper that can hold a batch back. */
+    @FunctionalInterface
+    interface Engine {
+        float[][] encode(List<Encoding> sequences, int[] promptLengths);
+    }
+
+    private final Engine engine;
     private final int maxBatchTokens;
     private final long maxBatchWaitNanos;
     private final int maxConcurrentRequests;
@@ -74,7 +80,14 @@ final class DynamicBatcher implements AutoCloseable {
 
     DynamicBatcher(SentenceTransformer model, int maxBatchTokens, Duration maxBatchWait, int maxConcurrentRequests,
                    ServerMetrics metrics) {
-        this.model = model;
+        this((sequences, promptLengths) -> model.encodeTokenized(sequences, promptLengths,
+                EncodeOptions.defaults().withBatchSize(sequences.size())), maxBatchTokens, maxBatchWait,
+                maxConcurrentRequests, metrics);
+    }
+
+    DynamicBatcher(Engine engine, int maxBatchTokens, Duration maxBatchWait, int maxConcurrentRequests,
+                   ServerMetrics metrics) {
+        this.engine = engine;
         this.maxBatchTokens = maxBatchTokens;
         this.maxBatchWaitNanos = maxBatchWait.toNanos();
         this.maxConcurrentRequests = maxConcurrentRequests;
@@ -231,8 +244,7 @@ final class DynamicBatcher implements AutoCloseable {
         float[][] vectors;
         long start = System.nanoTime();
         try {
-            vectors = model.encodeTokenized(encodings, promptLengths,
-                    EncodeOptions.defaults().withBatchSize(encodings.size()));
+            vectors = engine.encode(encodings, promptLengths);
         } catch (RuntimeException | Error e) {
             if (jobs.size() == 1) {
                 fail(jobs.getFirst(), e);

@@ -1,6 +1,6 @@
 package io.koembed.server;
 
-import io.koembed.server.RequestBody.Input;
+import io.koembed.server.ApiTypes.Input;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.tokenize.Encoding;

@@ -1,8 +1,8 @@
 package io.koembed.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.koembed.JsonFiles;
-import java.io.UncheckedIOException;
+import io.koembed.server.ApiTypes.ErrorResponse;
+import io.koembed.server.ApiTypes.OpenAiError;
+import io.koembed.server.ApiTypes.OpenAiErrorResponse;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,8 +15,9 @@ record Reply(int status, String contentType, Map<String, String> headers, byte[]
 
     static final String JSON = "application/json";
 
+    /** 200 with a record of {@link ApiTypes} as its JSON body. */
     static Reply json(Object value) {
-        return new Reply(200, JSON, Map.of(), toJson(value));
+        return new Reply(200, JSON, Map.of(), ApiTypes.toJson(value));
     }
 
     /**
@@ -25,20 +26,11 @@ record Reply(int status, String contentType, Map<String, String> headers, byte[]
      * 503 say when to retry.
      */
     static Reply error(ApiError e, int status, boolean openAi) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        if (openAi) {
-            Map<String, Object> inner = new LinkedHashMap<>();
-            inner.put("message", e.getMessage());
-            inner.put("type", e.kind.openAiType);
-            inner.put("param", e.param);
-            inner.put("code", e.kind.openAiCode);
-            body.put("error", inner);
-        } else {
-            body.put("error", e.getMessage());
-            body.put("error_type", e.kind.teiType);
-        }
+        Object body = openAi
+                ? new OpenAiErrorResponse(new OpenAiError(e.getMessage(), e.kind.openAiType, e.param, e.kind.openAiCode))
+                : new ErrorResponse(e.getMessage(), e.kind.teiType);
         Map<String, String> headers = status == 429 || status == 503 ? Map.of("Retry-After", "1") : Map.of();
-        return new Reply(status, JSON, headers, toJson(body));
+        return new Reply(status, JSON, headers, ApiTypes.toJson(body));
     }
 
     /** Whether a path is answered in OpenAI's format. */
@@ -57,13 +49,5 @@ record Reply(int status, String contentType, Map<String, String> headers, byte[]
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         headers.forEach((name, value) -> response.getHeaders().put(name, value));
         response.write(true, ByteBuffer.wrap(body), callback);
-    }
-
-    private static byte[] toJson(Object value) {
-        try {
-            return JsonFiles.mapper().writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e); // maps, lists, arrays and numbers always serialize
-        }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.koembed.JsonFiles;
+import io.koembed.server.ApiTypes.Input;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -16,22 +17,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A request's JSON object and typed access to its fields. Every refusal names the field and what was expected, e.g.
- * "`dimensions` must be an integer, got \"64\"" or "`inputs[2]` is null; expected a string or an array of token ids".
- * Unknown fields are ignored, as text-embeddings-inference and OpenAI ignore them.
+ * A request's JSON object and typed access to its fields, from which the request records of {@link ApiTypes} are
+ * read. Every refusal names the field and what was expected, e.g. "`dimensions` must be an integer, got \"64\"" or
+ * "`inputs[2]` is null; expected a string or an array of token ids". Unknown fields are ignored, as
+ * text-embeddings-inference and OpenAI ignore them.
  */
 final class RequestBody {
     /** Trailing garbage after the object and duplicate keys are errors, not silently dropped. */
     private static final ObjectReader READER = JsonFiles.mapper().reader()
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
-
-    /** One input: a text, or token ids a client tokenized itself. */
-    record Input(String text, int[] ids) {
-        boolean isText() {
-            return text != null;
-        }
-    }
 
     private final JsonNode root;
 

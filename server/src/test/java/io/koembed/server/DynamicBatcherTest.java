@@ -1,6 +1,7 @@
 package io.koembed.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +15,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,12 @@ class DynamicBatcherTest {
         return out;
     }
 
+    /**
+     * The engine runs a batch only when the test gives it a permit, so what has run is known whatever the
+     * scheduler does. The huge request's first text fills batch 1; the small request is in batch 2 (or 3, when
+     * batch 1 was taken before it arrived: then the huge request's second text is first in line). With 3 batches
+     * run the small request is done, and the huge one, which needs 40, cannot be.
+     */
     @Test
     void aHugeRequestDoesNotStarveASmallOne() throws Exception {
         // Every long text fills a whole batch of 128 tokens: the huge request needs 40 batches.
@@ -49,17 +58,30 @@ class DynamicBatcherTest {
         }
         List<Encoding> huge = tokenized(longTexts);
         List<Encoding> small = tokenized(List.of("작은 요청"));
-        try (DynamicBatcher batcher = new DynamicBatcher(model, model.maxSeqLength(), Duration.ofMillis(1), 8,
+        Semaphore permits = new Semaphore(0);
+        DynamicBatcher.Engine gated = (sequences, promptLengths) -> {
+            permits.acquireUninterruptibly();
+            return model.encodeTokenized(sequences, promptLengths,
+                    EncodeOptions.defaults().withBatchSize(sequences.size()));
+        };
+        try (DynamicBatcher batcher = new DynamicBatcher(gated, model.maxSeqLength(), Duration.ofMillis(1), 8,
                 new ServerMetrics())) {
-            CompletableFuture<float[][]> hugeDone = batcher.submit(huge, new int[huge.size()]);
-            CompletableFuture<float[][]> smallDone = batcher.submit(small, new int[1]);
-            float[] smallResult = smallDone.get()[0];
-            assertFalse(hugeDone.isDone(), "the small request waited for all 40 batches of the huge one");
-            assertArrayEquals(model.encode(List.of("작은 요청"))[0], smallResult, 1e-6f);
-            float[][] hugeResult = hugeDone.get();
-            float[][] expected = model.encode(longTexts);
-            for (int i = 0; i < expected.length; i++) {
-                assertArrayEquals(expected[i], hugeResult[i], 1e-6f, "text " + i);
+            try {
+                CompletableFuture<float[][]> hugeDone = batcher.submit(huge, new int[huge.size()]);
+                CompletableFuture<float[][]> smallDone = batcher.submit(small, new int[1]);
+                permits.release(3);
+                float[] smallResult = assertDoesNotThrow(() -> smallDone.get(30, TimeUnit.SECONDS),
+                        "the small request was not in the first 3 batches")[0];
+                assertFalse(hugeDone.isDone(), "the huge request finished in 3 batches");
+                assertArrayEquals(model.encode(List.of("작은 요청"))[0], smallResult, 1e-6f);
+                permits.release(huge.size());
+                float[][] hugeResult = hugeDone.get();
+                float[][] expected = model.encode(longTexts);
+                for (int i = 0; i < expected.length; i++) {
+                    assertArrayEquals(expected[i], hugeResult[i], 1e-6f, "text " + i);
+                }
+            } finally {
+                permits.release(1000); // a failed test must not leave the batcher blocked in close()
             }
         }
     }

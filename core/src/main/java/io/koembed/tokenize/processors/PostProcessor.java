@@ -1,5 +1,6 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.processors;
 
+import io.koembed.tokenize.Encoding;
 import java.util.Arrays;
 import java.util.List;
 

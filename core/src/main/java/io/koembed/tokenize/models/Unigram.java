@@ -1,5 +1,10 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.models;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.IntList;
+import io.koembed.tokenize.PieceTrie;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -72,6 +77,39 @@ public final class Unigram implements TokenizerModel {
         this.ids = map;
         this.unkScore = min - UNK_PENALTY;
         this.trie = new PieceTrie(this.pieces, values, false); // later duplicate wins, like the id map
+    }
+
+    /**
+     * {@code {"type": "Unigram", "unk_id": n, "vocab": [[piece, score], ...]}}; {@code "byte_fallback": true} is
+     * refused (not implemented).
+     */
+    public static Unigram fromJson(JsonNode node) {
+        if (node.path("byte_fallback").asBoolean(false)) {
+            throw new Invalid("Unigram with \"byte_fallback\": true is not supported");
+        }
+        JsonNode unk = node.get("unk_id");
+        if (unk == null || !unk.canConvertToInt()) {
+            throw new Invalid("the Unigram model has no integer \"unk_id\" (KoEmbed needs one for unseen characters)");
+        }
+        JsonNode vocab = node.get("vocab");
+        if (vocab == null || !vocab.isArray()) {
+            throw new Invalid("the Unigram model has no \"vocab\" list");
+        }
+        List<String> pieces = new ArrayList<>(vocab.size());
+        double[] scores = new double[vocab.size()];
+        int i = 0;
+        for (JsonNode entry : vocab) {
+            if (!entry.isArray() || entry.size() != 2 || !entry.get(0).isTextual() || !entry.get(1).isNumber()) {
+                throw new Invalid("model.vocab[" + i + "] is not a [piece, score] pair");
+            }
+            pieces.add(entry.get(0).asText());
+            scores[i++] = entry.get(1).asDouble();
+        }
+        try {
+            return new Unigram(pieces, scores, unk.asInt());
+        } catch (IllegalArgumentException e) {
+            throw new Invalid("bad Unigram model: " + e.getMessage());
+        }
     }
 
     @Override

@@ -1,6 +1,11 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.processors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson;
+import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.Encoding;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,6 +58,66 @@ public final class TemplateProcessing implements PostProcessor {
         }
         this.addedSingle = count(this.single);
         this.addedPair = count(this.pair);
+    }
+
+    /**
+     * {@code single} and {@code pair} templates of {@code {"SpecialToken": ...}} and {@code {"Sequence": ...}}
+     * pieces, and the {@code special_tokens} they name ({@code {"id", "ids", "tokens"}}, keyed by name).
+     */
+    public static TemplateProcessing fromJson(JsonNode node, String where) {
+        Map<String, SpecialTokens> specials = new LinkedHashMap<>();
+        JsonNode st = node.get("special_tokens");
+        if (st != null && !st.isNull()) {
+            if (!st.isObject()) {
+                throw new Invalid(where + ": \"special_tokens\" is not an object");
+            }
+            for (Map.Entry<String, JsonNode> e : st.properties()) {
+                JsonNode ids = e.getValue().get("ids");
+                JsonNode tokens = e.getValue().get("tokens");
+                if (ids == null || !ids.isArray() || tokens == null || !tokens.isArray()
+                        || ids.size() != tokens.size()) {
+                    throw new Invalid(where + ".special_tokens." + e.getKey() + ": needs \"ids\" and \"tokens\" "
+                            + "lists of the same length");
+                }
+                int[] idArray = new int[ids.size()];
+                List<String> tokenList = new ArrayList<>();
+                for (int k = 0; k < idArray.length; k++) {
+                    idArray[k] = ids.get(k).asInt();
+                    tokenList.add(tokens.get(k).asText());
+                }
+                String name = e.getValue().path("id").asText(e.getKey());
+                specials.put(name, new SpecialTokens(idArray, tokenList));
+            }
+        }
+        try {
+            return new TemplateProcessing(pieces(node, "single", where), pieces(node, "pair", where), specials);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(where + ": " + e.getMessage());
+        }
+    }
+
+    private static List<Piece> pieces(JsonNode node, String field, String where) {
+        List<Piece> pieces = new ArrayList<>();
+        int k = 0;
+        for (JsonNode p : ComponentJson.list(node, field, where)) {
+            String at = where + "." + field + "[" + k++ + "]";
+            if (p.has("SpecialToken")) {
+                JsonNode s = p.get("SpecialToken");
+                pieces.add(new SpecialPiece(s.path("id").asText(), s.path("type_id").asInt(0)));
+            } else if (p.has("Sequence")) {
+                JsonNode s = p.get("Sequence");
+                String id = s.path("id").asText();
+                int index = switch (id) {
+                    case "A" -> 0;
+                    case "B" -> 1;
+                    default -> throw new Invalid(at + ": unknown sequence \"" + id + "\"");
+                };
+                pieces.add(new SequencePiece(index, s.path("type_id").asInt(0)));
+            } else {
+                throw new Invalid(at + ": neither a SpecialToken nor a Sequence");
+            }
+        }
+        return pieces;
     }
 
     /** XLM-R / RoBERTa as transformers writes it: {@code <s> A </s>} and {@code <s> A </s> </s> B </s>}, types 0. */

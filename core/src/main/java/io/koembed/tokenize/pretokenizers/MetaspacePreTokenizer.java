@@ -1,5 +1,7 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.pretokenizers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,6 +36,46 @@ public final class MetaspacePreTokenizer implements PreTokenizer {
         this.replacement = Character.toString(replacement);
         this.prependScheme = prependScheme;
         this.split = split;
+    }
+
+    /**
+     * Both generations: current ({@code prepend_scheme}, {@code split}) and older ({@code add_prefix_space},
+     * {@code str_rep}). As in Rust 0.21: a missing {@code prepend_scheme} means "always", {@code split} defaults to
+     * true, {@code add_prefix_space: false} means "never", and contradicts an explicit "always"/"first".
+     */
+    public static MetaspacePreTokenizer fromJson(JsonNode node, String where) {
+        JsonNode rep = node.get("replacement");
+        if (rep == null || !rep.isTextual() || rep.asText().codePointCount(0, rep.asText().length()) != 1) {
+            throw new Invalid(where + ": Metaspace \"replacement\" must be a single character");
+        }
+        int replacement = rep.asText().codePointAt(0);
+        PrependScheme scheme = PrependScheme.ALWAYS;
+        JsonNode ps = node.get("prepend_scheme");
+        boolean explicitScheme = ps != null && !ps.isNull();
+        if (explicitScheme) {
+            scheme = switch (ps.asText()) {
+                case "always" -> PrependScheme.ALWAYS;
+                case "first" -> PrependScheme.FIRST;
+                case "never" -> PrependScheme.NEVER;
+                default -> throw new Invalid(where + ": unknown Metaspace prepend_scheme \"" + ps.asText() + "\"");
+            };
+        }
+        JsonNode aps = node.get("add_prefix_space");
+        if (aps != null && !aps.isNull()) {
+            if (!aps.isBoolean()) {
+                throw new Invalid(where + ": Metaspace \"add_prefix_space\" is not a boolean");
+            }
+            if (!aps.asBoolean()) {
+                if (explicitScheme && scheme != PrependScheme.NEVER) {
+                    throw new Invalid(where + ": Metaspace add_prefix_space false contradicts prepend_scheme \""
+                            + ps.asText() + "\"");
+                }
+                scheme = PrependScheme.NEVER;
+            }
+        }
+        JsonNode split = node.get("split");
+        boolean doSplit = split == null || split.isNull() || split.asBoolean(true);
+        return new MetaspacePreTokenizer(replacement, scheme, doSplit);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
 
 /**
  * {@code {"type": "Lowercase"}}: Rust's per-character {@code char::to_lowercase}. Unlike

@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
 
 import java.text.Normalizer.Form;
 

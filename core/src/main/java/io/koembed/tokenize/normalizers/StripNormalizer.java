@@ -1,4 +1,8 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson;
+import io.koembed.tokenize.UnicodeText;
 
 /**
  * {@code {"type": "Strip", "strip_left": .., "strip_right": ..}}: removes leading and/or trailing white space,
@@ -12,6 +16,11 @@ public final class StripNormalizer implements Normalizer {
     public StripNormalizer(boolean left, boolean right) {
         this.left = left;
         this.right = right;
+    }
+
+    public static StripNormalizer fromJson(JsonNode node, String where) {
+        return new StripNormalizer(ComponentJson.bool(node, "strip_left", where),
+                ComponentJson.bool(node, "strip_right", where));
     }
 
     @Override

@@ -1,11 +1,14 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.BreakIterator;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -74,6 +77,25 @@ public final class PrecompiledCharsmap implements Normalizer {
         }
     }
 
+    /** {@code {"type": "Precompiled", "precompiled_charsmap": BASE64}}. */
+    public static PrecompiledCharsmap fromJson(JsonNode node, String where) {
+        JsonNode map = node.get("precompiled_charsmap");
+        if (map == null || !map.isTextual()) {
+            throw new Invalid(where + ": Precompiled without a base64 \"precompiled_charsmap\"");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(map.asText());
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(where + ": precompiled_charsmap is not base64: " + e.getMessage());
+        }
+        try {
+            return new PrecompiledCharsmap(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new Invalid(where + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public String normalize(String text) {
         int n = text.length();
@@ -120,7 +142,7 @@ public final class PrecompiledCharsmap implements Normalizer {
      * the shortest trie key that is a prefix of the chunk's UTF-8, or null when there is none. For tests and
      * diagnostics.
      */
-    String transform(String chunk) {
+    public String transform(String chunk) {
         byte[] bytes = chunk.getBytes(StandardCharsets.UTF_8);
         int value = firstValue(bytes, bytes.length);
         return value < 0 ? null : replacement(value);

@@ -1,5 +1,7 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -18,6 +20,27 @@ public final class ReplaceNormalizer implements Normalizer {
         this.literal = literal;
         this.regex = regex;
         this.content = content;
+    }
+
+    public static ReplaceNormalizer fromJson(JsonNode node, String where) {
+        JsonNode pattern = node.get("pattern");
+        JsonNode content = node.get("content");
+        if (content == null || !content.isTextual()) {
+            throw new Invalid(where + ": Replace without a string \"content\"");
+        }
+        if (pattern != null && pattern.isObject() && pattern.size() == 1) {
+            if (pattern.path("String").isTextual()) {
+                return literal(pattern.get("String").asText(), content.asText());
+            }
+            if (pattern.path("Regex").isTextual()) {
+                try {
+                    return regex(pattern.get("Regex").asText(), content.asText());
+                } catch (IllegalArgumentException e) {
+                    throw new Invalid(where + ": " + e.getMessage());
+                }
+            }
+        }
+        throw new Invalid(where + ": Replace \"pattern\" must be {\"String\": ...} or {\"Regex\": ...}");
     }
 
     /** Replaces occurrences of the literal string {@code pattern}. An empty pattern matches nothing. */

@@ -1,5 +1,8 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.processors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.processors.BertProcessing.TokenAndId;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,6 +12,12 @@ import java.util.List;
  * ("Roberta is weird", says the Rust source). {@code trim_offsets}/{@code add_prefix_space} only touch offsets.
  */
 public record RobertaProcessing(String cls, int clsId, String sep, int sepId) implements PostProcessor {
+
+    public static RobertaProcessing fromJson(JsonNode node, String where) {
+        TokenAndId cls = TokenAndId.fromJson(node, "cls", where);
+        TokenAndId sep = TokenAndId.fromJson(node, "sep", where);
+        return new RobertaProcessing(cls.token(), cls.id(), sep.token(), sep.id());
+    }
 
     @Override
     public int addedTokens(boolean pair) {

@@ -1,5 +1,7 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.pretokenizers;
 
+import io.koembed.tokenize.BertCharacters;
+import io.koembed.tokenize.UnicodeText;
 import java.util.ArrayList;
 import java.util.List;
 

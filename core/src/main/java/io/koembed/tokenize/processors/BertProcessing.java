@@ -1,5 +1,8 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.processors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.Encoding;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,6 +12,23 @@ import java.util.List;
  * sequence's own type ids, which are 1, plus 1 for its {@code sep}).
  */
 public record BertProcessing(String cls, int clsId, String sep, int sepId) implements PostProcessor {
+
+    public static BertProcessing fromJson(JsonNode node, String where) {
+        TokenAndId cls = TokenAndId.fromJson(node, "cls", where);
+        TokenAndId sep = TokenAndId.fromJson(node, "sep", where);
+        return new BertProcessing(cls.token(), cls.id(), sep.token(), sep.id());
+    }
+
+    /** A special token as BertProcessing and RobertaProcessing write it: {@code [token, id]}. */
+    record TokenAndId(String token, int id) {
+        static TokenAndId fromJson(JsonNode node, String field, String where) {
+            JsonNode v = node.get(field);
+            if (v == null || !v.isArray() || v.size() != 2 || !v.get(0).isTextual() || !v.get(1).canConvertToInt()) {
+                throw new Invalid(where + ": \"" + field + "\" must be [token, id]");
+            }
+            return new TokenAndId(v.get(0).asText(), v.get(1).asInt());
+        }
+    }
 
     @Override
     public int addedTokens(boolean pair) {

@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.pretokenizers;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,9 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.BertCharacters;
+import io.koembed.tokenize.ComponentJson;
+import io.koembed.tokenize.ComponentJson.Invalid;
 
 /**
  * {@code {"type": "BertNormalizer"}} ({@code normalizers/bert.rs}), its four steps in the Rust order:
@@ -28,6 +33,18 @@ public final class BertNormalizer implements Normalizer {
         this.handleChineseChars = handleChineseChars;
         this.stripAccents = stripAccents == null ? lowercase : stripAccents;
         this.lowercase = lowercase;
+    }
+
+    /** Fields left out take the Python constructor's defaults: true, true, null (= as lowercase), true. */
+    public static BertNormalizer fromJson(JsonNode node, String where) {
+        JsonNode strip = node.get("strip_accents");
+        if (strip != null && !strip.isNull() && !strip.isBoolean()) {
+            throw new Invalid(where + ": \"strip_accents\" is not true, false or null");
+        }
+        return new BertNormalizer(ComponentJson.boolOrTrue(node, "clean_text", where),
+                ComponentJson.boolOrTrue(node, "handle_chinese_chars", where),
+                strip == null || strip.isNull() ? null : strip.asBoolean(),
+                ComponentJson.boolOrTrue(node, "lowercase", where));
     }
 
     @Override
@@ -64,7 +81,7 @@ public final class BertNormalizer implements Normalizer {
     }
 
     /** A copy with transformers' {@code do_lower_case}, {@code strip_accents} and {@code tokenize_chinese_chars}. */
-    BertNormalizer withOptions(boolean newLowercase, Boolean newStripAccents, boolean newHandleChineseChars) {
+    public BertNormalizer withOptions(boolean newLowercase, Boolean newStripAccents, boolean newHandleChineseChars) {
         return new BertNormalizer(cleanText, newHandleChineseChars, newStripAccents, newLowercase);
     }
 

@@ -1,6 +1,12 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.models;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.IntList;
+import io.koembed.tokenize.PieceTrie;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -55,6 +61,39 @@ public final class WordPiece implements TokenizerModel {
             node = trie.step(node, continuingSubwordPrefix.charAt(i));
         }
         this.continuationNode = node;
+    }
+
+    /**
+     * {@code {"type": "WordPiece", "vocab": {entry: id, ...}, "unk_token", "continuing_subword_prefix",
+     * "max_input_chars_per_word"}}.
+     */
+    public static WordPiece fromJson(JsonNode node) {
+        JsonNode vocab = node.get("vocab");
+        if (vocab == null || !vocab.isObject()) {
+            throw new Invalid("model (WordPiece) has no \"vocab\" object");
+        }
+        for (String field : List.of("unk_token", "continuing_subword_prefix")) {
+            if (!node.path(field).isTextual()) {
+                throw new Invalid("model (WordPiece) has no string \"" + field + "\"");
+            }
+        }
+        JsonNode max = node.get("max_input_chars_per_word");
+        if (max == null || !max.canConvertToInt() || max.asInt() < 0) {
+            throw new Invalid("model (WordPiece) \"max_input_chars_per_word\" is not a non-negative integer");
+        }
+        Map<String, Integer> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : vocab.properties()) {
+            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+                throw new Invalid("model.vocab[\"" + e.getKey() + "\"] is not a non-negative integer id");
+            }
+            entries.put(e.getKey(), e.getValue().asInt());
+        }
+        try {
+            return new WordPiece(entries, node.get("unk_token").asText(),
+                    node.get("continuing_subword_prefix").asText(), max.asInt());
+        } catch (IllegalArgumentException e) {
+            throw new Invalid("bad WordPiece model: " + e.getMessage());
+        }
     }
 
     public String unkToken() {

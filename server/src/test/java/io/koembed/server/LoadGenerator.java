@@ -22,12 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Load test: N concurrent clients post {@code /embed} requests for T seconds against localhost and it reports
- * throughput, p50/p99 latency, status counts, errors and the server's peak RSS (VmHWM from /proc). Not a unit test:
+ * throughput, p50/p99 latency, status counts, errors and the server's peak RSS (VmHWM from /proc). A measurement,
+ * not a unit test (so its name does not end in Test, which surefire would pick up):
  *
  * <pre>
- * bin/run-test-main server io.koembed.server.LoadTest --clients 64 --seconds 30
- * bin/run-test-main server io.koembed.server.LoadTest --clients 64 --seconds 30 --max-concurrent-requests 16
- * bin/run-test-main server io.koembed.server.LoadTest --url http://127.0.0.1:8080 --server-pid 1234 --clients 64
+ * bin/run-test-main server io.koembed.server.LoadGenerator --clients 64 --seconds 30
+ * bin/run-test-main server io.koembed.server.LoadGenerator --clients 64 --seconds 30 --max-concurrent-requests 16
+ * bin/run-test-main server io.koembed.server.LoadGenerator --url http://127.0.0.1:8080 --server-pid 1234 --clients 64
  * </pre>
  *
  * Without {@code --url} it starts the server in this JVM on a free port (options: {@code --model DIR}, default the
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * carries one text (cycling through a few Korean sentences of different lengths). An error is anything but 200,
  * 429 and 503, or a failed connection.
  */
-public final class LoadTest {
+public final class LoadGenerator {
     private static final List<String> TEXTS = List.of("아이를 가진 엄마가 해변을 걷는다.", "두 사람이 해변을 걷는다.",
             "한 남자가 해변에서 개를 산책시킨다.", "한국어 문장 임베딩을 HTTP로 제공하는 서버의 부하 시험",
             "오늘은 날씨가 맑고 바람이 시원해서 공원에 산책하러 나온 사람들이 많았다. 아이들은 잔디밭에서 뛰어놀았다.");

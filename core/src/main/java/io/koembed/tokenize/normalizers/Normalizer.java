@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.normalizers;
 
 /**
  * One text normalization step (a {@code normalizer} of {@code tokenizer.json}). Implementations are immutable and

@@ -1,5 +1,6 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.models;
 
+import io.koembed.tokenize.IntList;
 import java.util.OptionalInt;
 
 /**
