@@ -1,7 +1,7 @@
 package io.koembed.cli;
 
 import io.koembed.st.SentenceTransformer;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -5,7 +5,7 @@ import io.koembed.tensor.Activation;
 import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import io.koembed.weights.Checkpoint;
 import io.koembed.weights.TensorInfo;
 

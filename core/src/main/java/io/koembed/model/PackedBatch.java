@@ -1,6 +1,6 @@
 package io.koembed.model;
 
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 
 import java.util.List;
 

@@ -4,7 +4,7 @@ import io.koembed.Progress;
 import io.koembed.hub.HubClient;
 import io.koembed.model.Encoder;
 import io.koembed.tensor.WeightPrecision;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import io.koembed.tokenize.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.ComponentJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**

@@ -1,5 +1,8 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.UnicodeText;
+import io.koembed.tokenize.common.PieceTrie;
+
 import io.koembed.tokenize.models.TokenizerModel;
 import io.koembed.tokenize.normalizers.Normalizer;
 import java.util.ArrayList;

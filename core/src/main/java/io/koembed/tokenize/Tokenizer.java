@@ -1,5 +1,9 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.Encoding;
+import io.koembed.tokenize.common.IntList;
+import io.koembed.tokenize.common.UnicodeText;
+
 import io.koembed.ModelFormatException;
 import io.koembed.tokenize.models.TokenizerModel;
 import io.koembed.tokenize.models.Unigram;

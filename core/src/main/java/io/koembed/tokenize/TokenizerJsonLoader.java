@@ -1,9 +1,11 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.ComponentJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
-import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
 import io.koembed.tokenize.models.TokenizerModel;
 import io.koembed.tokenize.models.Unigram;
 import io.koembed.tokenize.models.WordPiece;

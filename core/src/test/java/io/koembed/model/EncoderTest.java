@@ -7,7 +7,7 @@ import io.koembed.ModelFormatException;
 import io.koembed.tensor.ParallelOps;
 import io.koembed.tensor.Parallel;
 import io.koembed.tensor.TensorOps;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import io.koembed.weights.DType;
 import io.koembed.weights.Safetensors;
 import io.koembed.weights.SafetensorsWriter;

@@ -2,7 +2,7 @@ package io.koembed.model;
 
 import io.koembed.Fixtures;
 import io.koembed.tensor.TensorOps;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.Encoding;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

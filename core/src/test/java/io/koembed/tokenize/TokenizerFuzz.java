@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.Encoding;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 import java.io.IOException;

@@ -1,5 +1,8 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.Encoding;
+import io.koembed.tokenize.common.IntList;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

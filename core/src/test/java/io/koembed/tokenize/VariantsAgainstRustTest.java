@@ -1,5 +1,7 @@
 package io.koembed.tokenize;
 
+import io.koembed.tokenize.common.Encoding;
+
 import static io.koembed.tokenize.TokenizerFixtureTest.escape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -2,7 +2,7 @@ package io.koembed.server;
 
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.koembed.server;
 import io.koembed.server.ApiTypes.Input;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import io.koembed.tokenize.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -18,7 +18,7 @@ import io.koembed.server.ApiTypes.Usage;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.st.Similarity;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.st.Similarity;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import java.io.UncheckedIOException;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.koembed.tokenize.models;
 
-import io.koembed.tokenize.IntList;
+import io.koembed.tokenize.common.IntList;
 import java.util.OptionalInt;
 
 /**

@@ -1,9 +1,9 @@
 package io.koembed.tokenize.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.ComponentJson.Invalid;
-import io.koembed.tokenize.IntList;
-import io.koembed.tokenize.PieceTrie;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
+import io.koembed.tokenize.common.IntList;
+import io.koembed.tokenize.common.PieceTrie;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;

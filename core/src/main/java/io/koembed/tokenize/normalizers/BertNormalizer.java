@@ -1,9 +1,9 @@
 package io.koembed.tokenize.normalizers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.BertCharacters;
-import io.koembed.tokenize.ComponentJson;
-import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.common.BertCharacters;
+import io.koembed.tokenize.common.ComponentJson;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
 
 /**
  * {@code {"type": "BertNormalizer"}} ({@code normalizers/bert.rs}), its four steps in the Rust order:

@@ -1,7 +1,7 @@
 package io.koembed.tokenize.normalizers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;

@@ -1,7 +1,7 @@
 package io.koembed.tokenize.normalizers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;

@@ -1,8 +1,8 @@
 package io.koembed.tokenize.normalizers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.ComponentJson;
-import io.koembed.tokenize.UnicodeText;
+import io.koembed.tokenize.common.ComponentJson;
+import io.koembed.tokenize.common.UnicodeText;
 
 /**
  * {@code {"type": "Strip", "strip_left": .., "strip_right": ..}}: removes leading and/or trailing white space,

@@ -1,7 +1,7 @@
 package io.koembed.tokenize.pretokenizers;
 
-import io.koembed.tokenize.BertCharacters;
-import io.koembed.tokenize.UnicodeText;
+import io.koembed.tokenize.common.BertCharacters;
+import io.koembed.tokenize.common.UnicodeText;
 import java.util.ArrayList;
 import java.util.List;
 

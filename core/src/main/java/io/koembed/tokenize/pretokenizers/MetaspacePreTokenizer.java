@@ -1,7 +1,7 @@
 package io.koembed.tokenize.pretokenizers;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.ComponentJson.Invalid;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package io.koembed.tokenize.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.ComponentJson.Invalid;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.ComponentJson.Invalid;
+import io.koembed.tokenize.common.Encoding;
 import java.util.ArrayList;
 import java.util.List;
 

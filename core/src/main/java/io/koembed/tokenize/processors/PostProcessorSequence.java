@@ -1,6 +1,6 @@
 package io.koembed.tokenize.processors;
 
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import java.util.List;
 
 /** {@code {"type": "Sequence", "processors": [...]}}: each processor works on the output of the previous one. */

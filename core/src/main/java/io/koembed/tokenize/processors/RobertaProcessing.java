@@ -1,7 +1,7 @@
 package io.koembed.tokenize.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.koembed.tokenize.Encoding;
+import io.koembed.tokenize.common.Encoding;
 import io.koembed.tokenize.processors.BertProcessing.TokenAndId;
 import java.util.ArrayList;
 import java.util.List;

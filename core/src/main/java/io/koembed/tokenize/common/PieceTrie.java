@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.common;
 
 import java.util.Arrays;
 
@@ -62,7 +62,7 @@ public final class PieceTrie {
         edges = table.shrunkTo(nodes - 1); // real vocabularies share prefixes heavily
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return value.length == 1;
     }
 
@@ -82,7 +82,7 @@ public final class PieceTrie {
      * The longest key that is a prefix of {@code text.substring(from)}, packed as {@code (end << 32) | value},
      * or -1 when there is none.
      */
-    long longestPrefix(CharSequence text, int from) {
+    public long longestPrefix(CharSequence text, int from) {
         int node = ROOT;
         long best = -1;
         int n = text.length();

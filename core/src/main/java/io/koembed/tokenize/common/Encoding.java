@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.common;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.common;
 
 /**
  * The few Unicode character predicates the pipeline needs, spelled out once so every component agrees with the
@@ -19,7 +19,7 @@ public final class UnicodeText {
     }
 
     /** The regex crate's Unicode-aware {@code \w} (UTS #18 "word" definition). */
-    static boolean isWordChar(int cp) {
+    public static boolean isWordChar(int cp) {
         if (Character.isAlphabetic(cp)) {
             return true;
         }
@@ -36,7 +36,7 @@ public final class UnicodeText {
      * U+FFFD is what any lenient UTF-8 round trip of such a string would hand it. Returns {@code s} itself when
      * it is already well formed (the common case, no copy).
      */
-    static String replaceLoneSurrogates(String s) {
+    public static String replaceLoneSurrogates(String s) {
         int n = s.length();
         int i = 0;
         while (i < n) {

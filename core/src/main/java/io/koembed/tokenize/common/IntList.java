@@ -1,4 +1,4 @@
-package io.koembed.tokenize;
+package io.koembed.tokenize.common;
 
 import java.util.Arrays;
 
@@ -14,7 +14,7 @@ public final class IntList {
         this(16);
     }
 
-    IntList(int capacity) {
+    public IntList(int capacity) {
         data = new int[Math.max(capacity, 4)];
     }
 
@@ -44,7 +44,7 @@ public final class IntList {
         this.size = Math.min(this.size, size);
     }
 
-    int[] toArray() {
+    public int[] toArray() {
         return Arrays.copyOf(data, size);
     }
 }
