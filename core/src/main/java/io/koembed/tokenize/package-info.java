@@ -5,7 +5,7 @@
  * <p>Entry point: {@link io.koembed.tokenize.Tokenizer} ({@code fromTokenizerJson} reads a tokenizer.json; its
  * public constructor assembles the same pipeline from parts for other loaders; {@code load} picks tokenizer.json,
  * vocab.txt or sentencepiece.bpe.model as transformers' AutoTokenizer would), and its output
- * {@link io.koembed.tokenize.Encoding}. The stages have a package each, as the Rust library has a module each:
+ * {@link io.koembed.tokenize.common.Encoding}. The stages have a package each, as the Rust library has a module each:
  * <ul>
  *   <li>{@code normalizers}: {@code Normalizer} ({@code PrecompiledCharsmap}, {@code StripNormalizer},
  *       {@code ReplaceNormalizer}, {@code UnicodeFormNormalizer}, {@code LowercaseNormalizer},
@@ -16,8 +16,9 @@
  *   <li>{@code processors}: {@code PostProcessor} ({@code TemplateProcessing}, {@code RobertaProcessing},
  *       {@code BertProcessing}, {@code PostProcessorSequence}).</li>
  * </ul>
- * This package holds what the stages share ({@link io.koembed.tokenize.Encoding}, {@code IntList},
- * {@code PieceTrie}, {@code UnicodeText}, {@code BertCharacters}), the pipeline ({@code Tokenizer},
+ * What the stages share ({@link io.koembed.tokenize.common.Encoding}, {@code IntList}, {@code PieceTrie},
+ * {@code UnicodeText}, {@code BertCharacters}, the JSON readers) is in {@code common}, below them all. This package
+ * holds the pipeline ({@code Tokenizer},
  * {@link io.koembed.tokenize.AddedToken} and the added-token matching, cut out of the raw text before the
  * stages run, truncation) and the loaders that assemble it from files (tokenizer.json, vocab.txt,
  * sentencepiece.bpe.model and the configuration files next to them). The stages do not depend on each other. Each
@@ -36,7 +37,7 @@
  *       implemented).</li>
  *   <li>{@code maxLength} smaller than the special tokens is an {@link java.lang.IllegalArgumentException} (Rust
  *       underflows); only longest-first, right-side, stride-0 truncation exists, and overflow is dropped.</li>
- *   <li>{@link io.koembed.tokenize.Encoding#tokens()} holds vocabulary pieces ({@code <unk>} for unknown text),
+ *   <li>{@link io.koembed.tokenize.common.Encoding#tokens()} holds vocabulary pieces ({@code <unk>} for unknown text),
  *       not the matched text.</li>
  * </ul>
  * Possible differences left: {@code Replace} regexes run on {@link java.util.regex} instead of Oniguruma;
