@@ -102,34 +102,28 @@ final class PanamaVectorOps implements VectorOps {
 
     @Override
     public float squareDistance(float[] a, float[] b) {
+        return distance(a, b, true);
+    }
+
+    @Override
+    public float l1Distance(float[] a, float[] b) {
+        return distance(a, b, false);
+    }
+
+    /** {@code Σ (a - b)²} if {@code squares}, else {@code Σ |a - b|}: one loop (C2 unswitches the constant test). */
+    private static float distance(float[] a, float[] b, boolean squares) {
         VectorOps.requireSameLength(a, b);
         int bound = S.loopBound(a.length);
         FloatVector acc = FloatVector.zero(S);
         int c = 0;
         for (; c < bound; c += L) {
             FloatVector diff = FloatVector.fromArray(S, a, c).sub(FloatVector.fromArray(S, b, c));
-            acc = diff.fma(diff, acc);
+            acc = squares ? diff.fma(diff, acc) : acc.add(diff.lanewise(VectorOperators.ABS));
         }
         float s = sum(acc, new float[L]);
         for (; c < a.length; c++) {
             float diff = a[c] - b[c];
-            s += diff * diff;
-        }
-        return s;
-    }
-
-    @Override
-    public float l1Distance(float[] a, float[] b) {
-        VectorOps.requireSameLength(a, b);
-        int bound = S.loopBound(a.length);
-        FloatVector acc = FloatVector.zero(S);
-        int c = 0;
-        for (; c < bound; c += L) {
-            acc = acc.add(FloatVector.fromArray(S, a, c).sub(FloatVector.fromArray(S, b, c)).lanewise(VectorOperators.ABS));
-        }
-        float s = sum(acc, new float[L]);
-        for (; c < a.length; c++) {
-            s += Math.abs(a[c] - b[c]);
+            s += squares ? diff * diff : Math.abs(diff);
         }
         return s;
     }
