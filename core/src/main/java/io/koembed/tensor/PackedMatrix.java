@@ -55,8 +55,8 @@ public final class PackedMatrix {
     }
 
     /**
-     * Packs {@code w}, {@code rows × cols} little-endian float32 values in row-major order, into memory from
-     * {@code arena}. If {@code w} is a mapped file segment its pages are released from this process afterwards
+     * Packs {@code w}, {@code rows × cols} little-endian float32 values in row-major order: float32 panels into
+     * one array on the Java heap, bfloat16 and int8 panels into memory from {@code arena}. If {@code w} is a mapped file segment its pages are released from this process afterwards
      * (they stay in the page cache), so the weights are not counted twice in the resident set.
      */
     public static PackedMatrix pack(MemorySegment w, int rows, int cols, WeightPrecision precision, int panelWidth,
