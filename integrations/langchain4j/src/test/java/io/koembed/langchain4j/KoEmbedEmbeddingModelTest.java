@@ -14,7 +14,7 @@ import dev.langchain4j.model.embedding.request.EmbeddingInputType;
 import dev.langchain4j.model.embedding.request.EmbeddingRequest;
 import dev.langchain4j.model.embedding.response.EmbeddingResponse;
 import dev.langchain4j.model.output.Response;
-import io.koembed.Fixtures;
+import io.koembed.integration.Reference;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import io.koembed.tokenize.TokenizerFuzz;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class KoEmbedEmbeddingModelTest {
     private static final Reference REFERENCE = Reference.load();
-    private static final String MODEL_DIR = Fixtures.model(Reference.MODEL).toString();
+    private static final String MODEL_DIR = Reference.modelDir().toString();
     private static KoEmbedEmbeddingModel model;
 
     @BeforeAll
@@ -70,9 +70,8 @@ class KoEmbedEmbeddingModelTest {
             float[][] encoded = raw.sentenceTransformer().encode(REFERENCE.texts(), EncodeOptions.defaults());
             assertVectorsEqual(encoded, response.content(), 1e-6);
             // every token encode read (the three long texts cut at 128), as Python's tokenizer counts them
-            int tokens = REFERENCE.tokens().stream().mapToInt(Integer::intValue).sum();
-            assertEquals(tokens, response.tokenUsage().inputTokenCount());
-            assertEquals(tokens, response.tokenUsage().totalTokenCount());
+            assertEquals(REFERENCE.totalTokens(), response.tokenUsage().inputTokenCount());
+            assertEquals(REFERENCE.totalTokens(), response.tokenUsage().totalTokenCount());
         }
     }
 
@@ -117,7 +116,7 @@ class KoEmbedEmbeddingModelTest {
 
     /** Tokens (special tokens included) of each text with the prompt before it, by Hugging Face's Rust tokenizer. */
     static int rustTokens(String prompt, List<String> texts) throws IOException {
-        Path tokenizerJson = Fixtures.model(Reference.MODEL).resolve("tokenizer.json");
+        Path tokenizerJson = Reference.modelDir().resolve("tokenizer.json");
         try (HuggingFaceTokenizer rust = TokenizerFuzz.reference(tokenizerJson)) {
             return texts.stream().mapToInt(t -> rust.encode(prompt + t).getIds().length).sum();
         }
@@ -209,7 +208,7 @@ class KoEmbedEmbeddingModelTest {
         assertEquals(64, queries.embed("해변을 걷는 사람").content().dimension());
         queries.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> owner.embed("해변을 걷는 사람"));
-        assertEquals("KoEmbedEmbeddingModel for " + MODEL_DIR + " is closed", e.getMessage());
+        assertEquals("the KoEmbed model " + MODEL_DIR + " is closed", e.getMessage());
         owner.close(); // once more: nothing happens
 
         // a model passed in stays usable after the adapter closes

@@ -13,13 +13,11 @@ import dev.langchain4j.rag.query.Query;
 import dev.langchain4j.store.embedding.EmbeddingStoreIngestor;
 import dev.langchain4j.store.embedding.IngestionResult;
 import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
-import io.koembed.Fixtures;
+import io.koembed.integration.Reference;
 import io.koembed.st.EncodeOptions;
 import io.koembed.st.SentenceTransformer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +37,7 @@ class RetrievalTest {
 
     @BeforeAll
     static void load() {
-        model = KoEmbedEmbeddingModel.builder().model(Fixtures.model(Reference.MODEL).toString()).build();
+        model = KoEmbedEmbeddingModel.builder().model(Reference.modelDir().toString()).build();
     }
 
     @AfterAll
@@ -49,31 +47,17 @@ class RetrievalTest {
 
     record Hit(String text, double score) {}
 
-    /** Exact search by cosine over encode's vectors, for queries with the query prompt, passages with theirs. */
+    /** Exact search over encode's vectors, queries with the query prompt, passages with theirs; LangChain4j's score. */
     static List<List<Hit>> expectedHits() {
         SentenceTransformer st = model.sentenceTransformer();
         EncodeOptions options = EncodeOptions.defaults().withNormalize(true);
         float[][] passages = st.encode(PASSAGES, options.withPrompt("passage: "));
         float[][] queries = st.encode(QUERIES, options.withPrompt("query: "));
         List<List<Hit>> all = new ArrayList<>();
-        for (float[] q : queries) {
-            all.add(IntStream.range(0, passages.length)
-                    .mapToObj(i -> new Hit(PASSAGES.get(i), (cosine(q, passages[i]) + 1) / 2))
-                    .sorted(Comparator.comparingDouble(Hit::score).reversed())
-                    .limit(K)
-                    .toList());
+        for (List<Reference.Hit> hits : Reference.exactSearch(queries, passages, K)) {
+            all.add(hits.stream().map(h -> new Hit(PASSAGES.get(h.index()), (h.cosine() + 1) / 2)).toList());
         }
         return all;
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     static List<List<Hit>> retrieve(ContentRetriever retriever) {
