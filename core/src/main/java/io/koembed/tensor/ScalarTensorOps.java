@@ -22,45 +22,102 @@ final class ScalarTensorOps implements TensorOps {
         return 1;
     }
 
+    /** How many output columns the scalar matmul computes side by side: a loop C2 can vectorize. */
+    private static final int COLUMNS = 128;
+
+    /**
+     * Each output element is one FMA chain over p from zero, as in every kernel. The loops run p outside and
+     * about {@link #COLUMNS} output columns (several panels, decoded side by side) inside, for two rows at a time:
+     * the same bits as one chain at a time, but independent multiply-adds that the CPU overlaps and C2 vectorizes,
+     * instead of each waiting for the last. This is the fallback without the Vector API, so its speed matters too.
+     */
     @Override
     public void matmul(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart, int rowEnd,
                        int panelStart, int panelEnd) {
         int k = w.cols(), n = w.rows(), nr = w.panelWidth();
+        int group = Math.max(1, COLUMNS / nr);
         float[] panel = new float[k * nr];
-        for (int q = panelStart; q < panelEnd; q++) {
-            w.decodePanel(q, panel);
-            for (int j = q * nr; j < Math.min(n, (q + 1) * nr); j++) {
-                for (int i = rowStart; i < rowEnd; i++) {
-                    float s = 0f;
-                    for (int p = 0; p < k; p++) {
-                        s = Math.fma(a[i * k + p], panel[p * nr + j - q * nr], s);
+        float[] cols = new float[k * group * nr];
+        float[] acc0 = new float[group * nr], acc1 = new float[group * nr];
+        for (int q0 = panelStart; q0 < panelEnd; q0 += group) {
+            int panels = Math.min(group, panelEnd - q0);
+            int stride = panels * nr;                                // columns decoded side by side
+            int j0 = q0 * nr, width = Math.min(n, j0 + stride) - j0; // of which real outputs
+            for (int g = 0; g < panels; g++) {
+                w.decodePanel(q0 + g, panel);
+                for (int p = 0; p < k; p++) {
+                    System.arraycopy(panel, p * nr, cols, p * stride + g * nr, nr);
+                }
+            }
+            for (int i = rowStart; i < rowEnd; i += 2) {
+                boolean two = i + 1 < rowEnd;
+                java.util.Arrays.fill(acc0, 0f);
+                java.util.Arrays.fill(acc1, 0f);
+                for (int p = 0; p < k; p++) {
+                    float x0 = a[i * k + p], x1 = two ? a[(i + 1) * k + p] : 0f;
+                    for (int jj = 0, at = p * stride; jj < stride; jj++) {
+                        float wv = cols[at + jj];
+                        acc0[jj] = Math.fma(x0, wv, acc0[jj]);
+                        acc1[jj] = Math.fma(x1, wv, acc1[jj]);
                     }
-                    float y = w.output(s, bias, j);
-                    c[i * n + j] = act == Activation.GELU ? Erf.gelu(y) : y;
+                }
+                finish(acc0, w, bias, act, c, i * n + j0, j0, width);
+                if (two) {
+                    finish(acc1, w, bias, act, c, (i + 1) * n + j0, j0, width);
                 }
             }
         }
     }
 
+    private static void finish(float[] acc, PackedMatrix w, float[] bias, Activation act, float[] c, int cOff,
+                               int firstColumn, int width) {
+        for (int jj = 0; jj < width; jj++) {
+            float y = w.output(acc[jj], bias, firstColumn + jj);
+            c[cOff + jj] = act == Activation.GELU ? Erf.gelu(y) : y;
+        }
+    }
+
+    /**
+     * The scores and the weighted sum of values keep several FMA chains going at once (four keys, or all d value
+     * columns), for the reason {@link #matmul} gives; each chain is still one, in the same order.
+     */
     @Override
     public void attention(float[] qkv, int stride, int qOff, int kOff, int vOff, int len, int d, float scale,
                           float[] out, int outOff, int outStride, float[] scratch) {
         float[] p = scratch;
         for (int i = 0; i < len; i++) {
-            for (int j = 0; j < len; j++) {
+            int q = qOff + i * stride;
+            int j = 0;
+            for (; j + 4 <= len; j += 4) {
+                int k0 = kOff + j * stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride;
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                for (int c = 0; c < d; c++) {
+                    float x = qkv[q + c];
+                    s0 = Math.fma(x, qkv[k0 + c], s0);
+                    s1 = Math.fma(x, qkv[k1 + c], s1);
+                    s2 = Math.fma(x, qkv[k2 + c], s2);
+                    s3 = Math.fma(x, qkv[k3 + c], s3);
+                }
+                p[j] = s0 * scale;
+                p[j + 1] = s1 * scale;
+                p[j + 2] = s2 * scale;
+                p[j + 3] = s3 * scale;
+            }
+            for (; j < len; j++) {
                 float s = 0f;
                 for (int c = 0; c < d; c++) {
-                    s = Math.fma(qkv[qOff + i * stride + c], qkv[kOff + j * stride + c], s);
+                    s = Math.fma(qkv[q + c], qkv[kOff + j * stride + c], s);
                 }
                 p[j] = s * scale;
             }
             softmax(p, 0, len);
-            for (int c = 0; c < d; c++) {
-                float s = 0f;
-                for (int j = 0; j < len; j++) {
-                    s = Math.fma(p[j], qkv[vOff + j * stride + c], s);
+            int o = outOff + i * outStride;
+            java.util.Arrays.fill(out, o, o + d, 0f);
+            for (j = 0; j < len; j++) {
+                float pj = p[j];
+                for (int c = 0, v = vOff + j * stride; c < d; c++) {
+                    out[o + c] = Math.fma(pj, qkv[v + c], out[o + c]);
                 }
-                out[outOff + i * outStride + c] = s;
             }
         }
     }

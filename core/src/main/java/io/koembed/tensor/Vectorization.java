@@ -61,8 +61,8 @@ final class Vectorization {
             return false;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            LOG.log(Level.WARNING, "jdk.incubator.vector is not available; using scalar kernels, which are several"
-                    + " times slower. Add the JVM option --add-modules jdk.incubator.vector to use SIMD.");
+            LOG.log(Level.WARNING, "jdk.incubator.vector is not available; using scalar kernels, which are"
+                    + " tens of times slower. Add the JVM option --add-modules jdk.incubator.vector to use SIMD.");
             return false;
         }
         try {

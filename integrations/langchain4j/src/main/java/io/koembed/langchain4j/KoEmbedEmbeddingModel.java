@@ -51,8 +51,8 @@ import java.util.Set;
  * after truncation to the model's {@code max_seq_length}.
  *
  * <p>Thread-safe. The JVM needs {@code --add-modules jdk.incubator.vector} for the fast (SIMD) kernels; without it
- * KoEmbed warns once and computes the same vectors (to float rounding) with its scalar reference kernels, about 150
- * times slower (README, "As a Maven dependency").
+ * KoEmbed warns once and computes the same vectors (to float rounding) with its scalar reference kernels, tens of
+ * times slower (README, "As a Maven dependency", has the measurement).
  */
 public final class KoEmbedEmbeddingModel implements EmbeddingModel, AutoCloseable {
 
