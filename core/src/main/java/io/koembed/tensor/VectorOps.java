@@ -25,7 +25,7 @@ public interface VectorOps {
     /** {@code Σ_c a[aOff + c] · b[bOff + c]} over c in [0, len). */
     float dot(float[] a, int aOff, float[] b, int bOff, int len);
 
-    /** {@code out[j] = row · queries[j·dim, (j+1)·dim)} for j < n: one row against a block of queries. */
+    /** {@code out[j] = row · queries[j·dim, (j+1)·dim)} for {@code j < n}: one row against a block of queries. */
     void dots(float[] row, float[] queries, int n, int dim, float[] out);
 
     /** The same with the row as dim floats ({@link #F32_LE}) at {@code offset} bytes of {@code rows}. */

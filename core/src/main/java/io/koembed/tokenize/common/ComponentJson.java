@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * What the components' {@code fromJson} readers share: typed access to the fields of one component of
  * tokenizer.json, with errors that say where in the file it is ({@code where}, e.g. {@code normalizer.normalizers[1]})
- * and what is wrong. {@link TokenizerJsonLoader} adds the file's name. Public for the stage packages; not part of
+ * and what is wrong. {@code TokenizerJsonLoader} adds the file's name. Public for the stage packages; not part of
  * KoEmbed's API.
  */
 public final class ComponentJson {
