@@ -163,8 +163,10 @@ final class ExecutorModels {
         return (env == null ? "this JVM" : "executor " + env.executorId()) + " on " + host;
     }
 
+    /** Hadoop's message, which names the path ("File hdfs://... does not exist"); the class where it says more. */
     private static String describe(IOException e) {
-        return e instanceof java.io.FileNotFoundException ? "not found: " + e.getMessage() : e.toString();
+        return e instanceof java.io.FileNotFoundException || e.getClass() == IOException.class ? e.getMessage()
+                : e.toString();
     }
 
     private static void deleteQuietly(Path dir) {

@@ -245,6 +245,17 @@ class SentenceEmbedderTest {
         assertTrue(message.startsWith("model /no/such/model could not be loaded on executor driver on "), message);
         assertTrue(message.endsWith(": /no/such/model: model directory not found"), message);
         assertTrue(e.getMessage().contains(message), "Spark's own message carries it too");
+
+        SparkException hadoop = assertThrows(SparkException.class, () -> new SentenceEmbedder()
+                .setModel("file:///no/such/model").transform(frame(texts, 2)).collectAsList());
+        String copy = embedError(hadoop).getMessage();
+        assertTrue(copy.startsWith("model file:///no/such/model could not be loaded on executor driver on "), copy);
+        assertTrue(copy.endsWith(": File file:/no/such/model does not exist"), copy);
+
+        SparkException file = assertThrows(SparkException.class, () -> new SentenceEmbedder()
+                .setModel(MODEL.resolve("modules.json").toUri().toString()).transform(frame(texts, 2)).collectAsList());
+        assertTrue(embedError(file).getMessage().endsWith("modules.json is a file, not a model directory"),
+                embedError(file).getMessage());
     }
 
     @Test
