@@ -148,6 +148,7 @@ public final class EmbedJob implements Callable<Integer> {
         SparkSession spark = session != null ? session
                 : (master != null ? SparkSession.builder().master(master) : SparkSession.builder())
                         .appName("koembed-spark").getOrCreate();
+        long up = System.nanoTime();
         try {
             Configuration hadoop = spark.sparkContext().hadoopConfiguration();
             List<FileStatus> files = inputFiles(hadoop, input);
@@ -160,6 +161,8 @@ public final class EmbedJob implements Callable<Integer> {
             LineInput.Texts texts = format == InputFormat.PARQUET ? parquet(spark)
                     : LineInput.read(spark, files, format == InputFormat.TXT ? LineInput.Format.TXT
                             : LineInput.Format.JSONL, textColumn, idColumn, partitions);
+            int partitionCount = texts.rows().rdd().getNumPartitions();
+            long read = System.nanoTime();
             SentenceEmbedder embedder = new SentenceEmbedder().setModel(model).setWeights(weights)
                     .setBatchSize(batchSize).setNormalize(normalize).setInputCol("text").setOutputCol("embedding");
             if (prompt != null) {
@@ -178,10 +181,11 @@ public final class EmbedJob implements Callable<Integer> {
                 out.getFileSystem(hadoop).delete(out, true);
                 throw e;
             }
+            long done = System.nanoTime();
             command.commandLine().getErr().printf(Locale.ROOT, "koembed-spark: %d texts embedded into %s (%s, %d "
-                            + "partitions) in %.1f s%n", texts.count(), output,
-                    outputFormat.name().toLowerCase(Locale.ROOT), texts.rows().rdd().getNumPartitions(),
-                    (System.nanoTime() - start) / 1e9);
+                            + "partitions) in %.1f s: Spark session %.1f s, input read and checked %.1f s, embedded "
+                            + "and written %.1f s%n", texts.count(), output, outputFormat.name().toLowerCase(Locale.ROOT),
+                    partitionCount, (done - start) / 1e9, (up - start) / 1e9, (read - up) / 1e9, (done - read) / 1e9);
             return 0;
         } finally {
             if (session == null) {
