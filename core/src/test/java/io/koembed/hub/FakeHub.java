@@ -30,9 +30,10 @@ import java.util.stream.Stream;
  * (ETag = git blob sha1) and redirect LFS files (*.safetensors, *.bin, *.model) to a CDN path with X-Linked-Etag
  * (their sha256), X-Linked-Size and X-Repo-Commit; a CDN that serves Range requests. The CDN is addressed as
  * "localhost" while the Hub is "127.0.0.1", so that it is another host, as the real CDN is. Every request is
- * recorded, and knobs break a download part way, corrupt one, or make the server hostile.
+ * recorded, and knobs break a download part way, corrupt one, or make the server hostile. Public (in
+ * koembed-core's test-jar) so that other modules' tests can fill a Hub cache the way the real client does.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
     record Request(String method, String path, String host, String authorization, String range) {
         boolean isFile() {
@@ -40,7 +41,7 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    static final class Repo {
+    public static final class Repo {
         final Map<String, Map<String, byte[]>> commits = new ConcurrentHashMap<>();
         final Map<String, String> refs = new ConcurrentHashMap<>();
         /** Null for a public repository. */
@@ -54,7 +55,7 @@ final class FakeHub implements AutoCloseable {
         volatile String etagOverride;
 
         /** Adds a commit holding {@code files} and points {@code ref} (a branch or tag) at it. */
-        String commit(String ref, Map<String, byte[]> files) {
+        public String commit(String ref, Map<String, byte[]> files) {
             String commit = sha1Hex(String.valueOf(new TreeMap<>(hashes(files))).getBytes(StandardCharsets.UTF_8));
             commits.put(commit, Map.copyOf(files));
             refs.put(ref, commit);
@@ -91,7 +92,7 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         this(0);
     }
 
@@ -101,7 +102,7 @@ final class FakeHub implements AutoCloseable {
         server.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
@@ -109,7 +110,7 @@ final class FakeHub implements AutoCloseable {
         return "http://localhost:" + server.getAddress().getPort();
     }
 
-    Repo repo(String id) {
+    public Repo repo(String id) {
         return repos.computeIfAbsent(id, k -> new Repo());
     }
 
@@ -125,7 +126,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** Every file under {@code dir}, by its '/'-separated path. */
-    static Map<String, byte[]> filesOf(Path dir) throws IOException {
+    public static Map<String, byte[]> filesOf(Path dir) throws IOException {
         Map<String, byte[]> files = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {

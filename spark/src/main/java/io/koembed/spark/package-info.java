@@ -1,0 +1,2 @@
+/** KoEmbed on Apache Spark. */
+package io.koembed.spark;
