@@ -37,7 +37,9 @@ final class ScalarTensorOps implements TensorOps {
         int k = w.cols(), n = w.rows(), nr = w.panelWidth();
         int group = Math.max(1, COLUMNS / nr);
         float[] panel = new float[k * nr];
-        float[] cols = new float[k * group * nr];
+        // one array per input feature, all indexed from 0 like the accumulators: C2 vectorizes a loop whose loads and
+        // stores share one index, but not one where an offset into another float[] might overlap what it stores
+        float[][] cols = new float[k][group * nr];
         float[] acc0 = new float[group * nr], acc1 = new float[group * nr];
         for (int q0 = panelStart; q0 < panelEnd; q0 += group) {
             int panels = Math.min(group, panelEnd - q0);
@@ -46,7 +48,7 @@ final class ScalarTensorOps implements TensorOps {
             for (int g = 0; g < panels; g++) {
                 w.decodePanel(q0 + g, panel);
                 for (int p = 0; p < k; p++) {
-                    System.arraycopy(panel, p * nr, cols, p * stride + g * nr, nr);
+                    System.arraycopy(panel, p * nr, cols[p], g * nr, nr);
                 }
             }
             for (int i = rowStart; i < rowEnd; i += 2) {
@@ -55,8 +57,9 @@ final class ScalarTensorOps implements TensorOps {
                 java.util.Arrays.fill(acc1, 0f);
                 for (int p = 0; p < k; p++) {
                     float x0 = a[i * k + p], x1 = two ? a[(i + 1) * k + p] : 0f;
-                    for (int jj = 0, at = p * stride; jj < stride; jj++) {
-                        float wv = cols[at + jj];
+                    float[] wp = cols[p];
+                    for (int jj = 0; jj < stride; jj++) {
+                        float wv = wp[jj];
                         acc0[jj] = Math.fma(x0, wv, acc0[jj]);
                         acc1[jj] = Math.fma(x1, wv, acc1[jj]);
                     }
