@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 ClusterCommand.class,
                 ClassifyCommand.class,
                 ServeCommand.class,
+                TrainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -247,6 +247,15 @@ public final class SentenceTransformer implements AutoCloseable {
     }
 
     /**
+     * The token ids for this text without any prompt (stripped, lower-cased if configured) cut to {@code maxLength}
+     * tokens, special tokens included: what sentence-transformers' trainer feeds the model, with its
+     * {@code max_seq_length} set to {@code maxLength}.
+     */
+    public Encoding tokenize(String text, int maxLength) {
+        return tokenizer.encode(preprocess(text), maxLength);
+    }
+
+    /**
      * The sequence {@code encode} builds from this text with these options: the prompt before it, stripped,
      * lower-cased if configured, tokenized with special tokens and cut to {@code maxLength} tokens (special tokens
      * included; {@code encode} uses {@link #maxSeqLength()}), or not cut when {@code maxLength} is negative.
