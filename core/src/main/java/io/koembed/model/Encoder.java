@@ -7,7 +7,6 @@ import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.common.Encoding;
 import io.koembed.weights.Checkpoint;
-import io.koembed.weights.TensorInfo;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -117,7 +116,7 @@ public final class Encoder implements AutoCloseable {
         float[][] bqkv = new float[n][], bo = new float[n][], bi = new float[n][], bf = new float[n][],
                 anw = new float[n][], anb = new float[n][], onw = new float[n][], onb = new float[n][];
         for (int i = 0; i < n; i++) {
-            String p = "encoder.layer." + i + ".";
+            String p = EncoderWeightNames.layer(i);
             String[] qkv = {p + "attention.self.query.", p + "attention.self.key.", p + "attention.self.value."};
             wqkv[i] = l.stackedMatrix(qkv, "weight", h, h);
             bqkv[i] = l.stackedVector(qkv, "bias", h);
@@ -193,32 +192,7 @@ public final class Encoder implements AutoCloseable {
         }
 
         private String checked(String name, long... expected) {
-            String stored = resolve(name);
-            TensorInfo t = st.info(stored);
-            if (!Arrays.equals(t.shape(), expected)) {
-                throw ModelFormatException.in(st.path(), "tensor '" + stored + "' has shape " + t.shapeString()
-                        + ", expected " + Arrays.toString(expected) + " for the config.json of this model");
-            }
-            return stored;
-        }
-
-        /** "embeddings.x" may be stored as is, or as "roberta.embeddings.x" / "bert.embeddings.x"; old
-         * checkpoints call LayerNorm's weight and bias gamma and beta. */
-        private String resolve(String name) {
-            List<String> candidates = new ArrayList<>(List.of(name, c.weightPrefix() + name));
-            if (name.endsWith("LayerNorm.weight") || name.endsWith("LayerNorm.bias")) {
-                String old = name.endsWith(".weight") ? name.replaceFirst("weight$", "gamma")
-                        : name.replaceFirst("bias$", "beta");
-                candidates.add(old);
-                candidates.add(c.weightPrefix() + old);
-            }
-            for (String s : candidates) {
-                if (st.contains(s)) {
-                    return s;
-                }
-            }
-            throw ModelFormatException.in(st.path(), "missing tensor '" + name + "' (looked for "
-                    + String.join(", ", candidates) + ")");
+            return EncoderWeightNames.checked(st, c, name, expected);
         }
     }
 

@@ -4,7 +4,7 @@ import io.koembed.eval.StsEvaluation;
 
 import java.nio.file.Path;
 
-/** What a {@link Trainer} reports as it goes; every method is optional. Called on the training thread. */
+/** What a {@code Trainer} reports as it goes; every method is optional. Called on the training thread. */
 public interface TrainingListener {
 
     /**

@@ -1,0 +1,280 @@
+package io.koembed.train;
+
+import io.koembed.tensor.Erf;
+import io.koembed.tensor.Parallel;
+
+/**
+ * The encoder's layers forward with what their backward pass needs kept, and backward: LayerNorm, exact GELU,
+ * multi-head attention over a packed batch, and the small helpers of a Linear layer's backward (bias gradient,
+ * transposes). The matmuls themselves run on the inference kernels ({@link TrainableEncoder}). Row-major float32
+ * throughout; tensors are named as in the forward pass, {@code dX} is the gradient of the loss with respect to X.
+ */
+final class Backprop {
+
+    private Backprop() {
+    }
+
+    /**
+     * {@code y = LayerNorm(x)} row by row, keeping {@code xhat = (x - mean) · rstd} and {@code rstd} per row for the
+     * backward pass; y may be x. Biased variance, as torch.
+     */
+    static void layerNorm(Parallel pool, float[] x, float[] y, int rows, int cols, float[] gamma, float[] beta,
+                          float eps, float[] xhat, float[] rstd) {
+        pool.forRange(rows, rowChunks(pool, rows), 1, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                float sum = 0f;
+                for (int i = 0; i < cols; i++) {
+                    sum += x[o + i];
+                }
+                float mean = sum / cols;
+                float sq = 0f;
+                for (int i = 0; i < cols; i++) {
+                    float d = x[o + i] - mean;
+                    sq += d * d;
+                }
+                float rs = (float) (1.0 / Math.sqrt(sq / cols + eps));
+                rstd[r] = rs;
+                for (int i = 0; i < cols; i++) {
+                    float h = (x[o + i] - mean) * rs;
+                    xhat[o + i] = h;
+                    y[o + i] = h * gamma[i] + beta[i];
+                }
+            }
+        });
+    }
+
+    /**
+     * LayerNorm's backward: {@code dx = rstd · (g - mean(g) - xhat · mean(g · xhat))} with {@code g = dy · gamma};
+     * adds {@code Σ dy · xhat} into dGamma and {@code Σ dy} into dBeta. dx may be dy.
+     */
+    static void layerNormBackward(Parallel pool, float[] dy, float[] xhat, float[] rstd, int rows, int cols,
+                                  float[] gamma, float[] dx, float[] dGamma, float[] dBeta) {
+        // the parameter gradients sum over rows: serially, into the parameters' arrays, before dx overwrites dy
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            for (int i = 0; i < cols; i++) {
+                dGamma[i] += dy[o + i] * xhat[o + i];
+                dBeta[i] += dy[o + i];
+            }
+        }
+        pool.forRange(rows, rowChunks(pool, rows), 1, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * cols;
+                float sumG = 0f, sumGX = 0f;
+                for (int i = 0; i < cols; i++) {
+                    float g = dy[o + i] * gamma[i];
+                    sumG += g;
+                    sumGX += g * xhat[o + i];
+                }
+                float meanG = sumG / cols, meanGX = sumGX / cols, rs = rstd[r];
+                for (int i = 0; i < cols; i++) {
+                    float g = dy[o + i] * gamma[i];
+                    dx[o + i] = rs * (g - meanG - xhat[o + i] * meanGX);
+                }
+            }
+        });
+    }
+
+    /** {@code y = xhat · gamma + beta}: LayerNorm's output again from what the forward pass kept. */
+    static void affine(float[] xhat, int rows, int cols, float[] gamma, float[] beta, float[] y) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            for (int i = 0; i < cols; i++) {
+                y[o + i] = xhat[o + i] * gamma[i] + beta[i];
+            }
+        }
+    }
+
+    /** {@code y = gelu(u)} (exact, erf), the inference kernels' function. */
+    static void gelu(Parallel pool, float[] u, float[] y, int len) {
+        pool.forRange(len, pool.threads(), 64, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                y[i] = Erf.gelu(u[i]);
+            }
+        });
+    }
+
+    /**
+     * GELU's backward in place: {@code d = d · (Φ(u) + u · φ(u))}, Φ the normal distribution function
+     * ({@code (1 + erf(u/√2)) / 2}) and φ its density.
+     */
+    static void geluBackward(Parallel pool, float[] u, float[] d, int len) {
+        pool.forRange(len, pool.threads(), 64, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                d[i] *= geluDerivative(u[i]);
+            }
+        });
+    }
+
+    static float geluDerivative(float u) {
+        float cdf = 0.5f * (1f + Erf.erf(u * 0.70710677f));
+        float pdf = (float) (Math.exp(-0.5 * u * u) * 0.3989422804014327);
+        return cdf + u * pdf;
+    }
+
+    /** Adds the column sums of {@code dy [rows, n]} into {@code db}: a bias's gradient. */
+    static void addColumnSums(float[] dy, int rows, int n, float[] db, int dbOffset) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * n;
+            for (int j = 0; j < n; j++) {
+                db[dbOffset + j] += dy[o + j];
+            }
+        }
+    }
+
+    /** {@code dst [cols, rows] = srcᵀ} of {@code src [rows, cols]}, in blocks that stay in cache. */
+    static float[] transpose(float[] src, int rows, int cols) {
+        float[] dst = new float[rows * cols];
+        final int b = 32;
+        for (int r0 = 0; r0 < rows; r0 += b) {
+            int r1 = Math.min(rows, r0 + b);
+            for (int c0 = 0; c0 < cols; c0 += b) {
+                int c1 = Math.min(cols, c0 + b);
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        dst[c * rows + r] = src[r * cols + c];
+                    }
+                }
+            }
+        }
+        return dst;
+    }
+
+    /**
+     * Where each (sequence, head)'s attention probabilities start in one array: they take len² floats each, in
+     * order of sequence then head; the last entry is the total.
+     */
+    static int[] probabilityOffsets(int[] starts, int heads) {
+        int seqs = starts.length - 1;
+        int[] offsets = new int[seqs * heads + 1];
+        int at = 0;
+        for (int s = 0; s < seqs; s++) {
+            int len = starts[s + 1] - starts[s];
+            for (int h = 0; h < heads; h++) {
+                offsets[s * heads + h] = at;
+                at = Math.addExact(at, len * len);
+            }
+        }
+        offsets[seqs * heads] = at;
+        return offsets;
+    }
+
+    /**
+     * Multi-head attention of a packed batch, as {@code ParallelOps.attention} computes it, keeping the softmax
+     * probabilities (before dropout) for the backward pass: for each sequence and head,
+     * {@code P = softmax(q kᵀ / √d)}, then dropout on P, then {@code ctx = P v}.
+     *
+     * @param qkv   [T, 3H]: query | key | value of each token, head h in columns [h·d, (h+1)·d) of each
+     * @param probs written, at {@link #probabilityOffsets}
+     * @param ctx   [T, H], written
+     */
+    static void attention(Parallel pool, float[] qkv, int[] starts, int hidden, int heads, int[] offsets,
+                          float[] probs, float[] ctx, long seed, float p) {
+        int d = hidden / heads, stride = 3 * hidden, seqs = starts.length - 1;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float keepScale = 1f / (1f - p);
+        pool.forRange(seqs * heads, pool.threads() * 4, 1, (t0, t1) -> {
+            for (int task = t0; task < t1; task++) {
+                int s = task / heads, h = task % heads;
+                int start = starts[s], len = starts[s + 1] - start, base = offsets[task];
+                for (int i = 0; i < len; i++) {
+                    int q = (start + i) * stride + h * d, row = base + i * len;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < len; j++) {
+                        int k = (start + j) * stride + hidden + h * d;
+                        float dot = 0f;
+                        for (int c = 0; c < d; c++) {
+                            dot = Math.fma(qkv[q + c], qkv[k + c], dot);
+                        }
+                        probs[row + j] = dot * scale;
+                        max = Math.max(max, probs[row + j]);
+                    }
+                    float sum = 0f;
+                    for (int j = 0; j < len; j++) {
+                        float e = (float) Math.exp(probs[row + j] - max);
+                        probs[row + j] = e;
+                        sum += e;
+                    }
+                    float inv = 1f / sum;
+                    int o = (start + i) * hidden + h * d;
+                    java.util.Arrays.fill(ctx, o, o + d, 0f);
+                    for (int j = 0; j < len; j++) {
+                        float pij = probs[row + j] *= inv;
+                        if (p > 0) {
+                            pij = Dropout.keep(seed, row + j, p) ? pij * keepScale : 0f;
+                        }
+                        int v = (start + j) * stride + 2 * hidden + h * d;
+                        for (int c = 0; c < d; c++) {
+                            ctx[o + c] = Math.fma(pij, qkv[v + c], ctx[o + c]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Attention's backward: from {@code dCtx [T, H]} to {@code dQkv [T, 3H]} (written), with the probabilities the
+     * forward pass kept and its dropout seed. Per sequence and head, with P' the probabilities after dropout:
+     * {@code dP' = dCtx vᵀ}, {@code dv = P'ᵀ dCtx}, {@code dS = P ∘ (dP - rowsum(dP ∘ P))} (dP = dP' through the
+     * dropout mask), {@code dq = dS k / √d}, {@code dk = dSᵀ q / √d}.
+     */
+    static void attentionBackward(Parallel pool, float[] qkv, int[] starts, int hidden, int heads, int[] offsets,
+                                  float[] probs, float[] dCtx, float[] dQkv, long seed, float p) {
+        int d = hidden / heads, stride = 3 * hidden, seqs = starts.length - 1;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float keepScale = 1f / (1f - p);
+        int maxLen = 0;
+        for (int s = 0; s < seqs; s++) {
+            maxLen = Math.max(maxLen, starts[s + 1] - starts[s]);
+        }
+        int scratchLen = maxLen;
+        pool.forRange(seqs * heads, pool.threads() * 4, 1, (t0, t1) -> {
+            float[] dRow = new float[scratchLen];
+            for (int task = t0; task < t1; task++) {
+                int s = task / heads, h = task % heads;
+                int start = starts[s], len = starts[s + 1] - start, base = offsets[task];
+                for (int j = 0; j < len; j++) { // this head's columns of q, k and v gradients start at zero
+                    int r = (start + j) * stride + h * d;
+                    java.util.Arrays.fill(dQkv, r, r + d, 0f);
+                    java.util.Arrays.fill(dQkv, r + hidden, r + hidden + d, 0f);
+                    java.util.Arrays.fill(dQkv, r + 2 * hidden, r + 2 * hidden + d, 0f);
+                }
+                for (int i = 0; i < len; i++) {
+                    int o = (start + i) * hidden + h * d, row = base + i * len;
+                    float dot = 0f;
+                    for (int j = 0; j < len; j++) {
+                        int v = (start + j) * stride + 2 * hidden + h * d;
+                        float pij = probs[row + j], mask = 1f;
+                        if (p > 0) {
+                            mask = Dropout.keep(seed, row + j, p) ? keepScale : 0f;
+                        }
+                        float dp = 0f;
+                        for (int c = 0; c < d; c++) {
+                            dp = Math.fma(dCtx[o + c], qkv[v + c], dp);
+                            // dv_j += P'_ij · dCtx_i
+                            dQkv[v + c] = Math.fma(pij * mask, dCtx[o + c], dQkv[v + c]);
+                        }
+                        dp *= mask;
+                        dRow[j] = dp;
+                        dot += pij * dp;
+                    }
+                    int q = (start + i) * stride + h * d;
+                    for (int j = 0; j < len; j++) {
+                        float ds = probs[row + j] * (dRow[j] - dot) * scale;
+                        int k = (start + j) * stride + hidden + h * d;
+                        for (int c = 0; c < d; c++) {
+                            dQkv[q + c] = Math.fma(ds, qkv[k + c], dQkv[q + c]);
+                            dQkv[k + c] = Math.fma(ds, qkv[q + c], dQkv[k + c]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static int rowChunks(Parallel pool, int rows) {
+        return Math.max(1, Math.min(pool.threads(), rows / 16));
+    }
+}

@@ -1,0 +1,435 @@
+package io.koembed.train;
+
+import io.koembed.ModelFormatException;
+import io.koembed.model.EncoderConfig;
+import io.koembed.model.EncoderWeightNames;
+import io.koembed.model.PackedBatch;
+import io.koembed.tensor.PackedMatrix;
+import io.koembed.tensor.Parallel;
+import io.koembed.tensor.ParallelOps;
+import io.koembed.tensor.WeightPrecision;
+import io.koembed.weights.Checkpoint;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The encoder of {@link io.koembed.model.Encoder} with every weight a {@link Parameter}: a forward pass that keeps
+ * what the backward pass needs, with dropout as in training mode, and the backward pass, which adds the gradient of
+ * the loss with respect to every weight into {@link Parameter#grad()}.
+ *
+ * <p>The matmuls, forward and backward, run on the inference kernels ({@link ParallelOps#matmul} over packed
+ * float32 panels): {@code Y = X Wᵀ + b} forward, {@code dX = dY W} over W's transpose packed, and
+ * {@code dW += dYᵀ X} over X's transpose packed. The packed copies are made again after each optimizer step
+ * ({@link #parametersChanged}). With dropout off the forward pass computes what inference computes, within float
+ * rounding (its softmax uses {@link Math#exp}).
+ *
+ * <p>Memory: the forward pass keeps, per token and layer, 11 · hidden floats (layer input, q/k/v, attention
+ * context, two normalized sums and the feed-forward pre-activation at 4 · hidden) plus the attention probabilities,
+ * heads · length floats: some 35 KB per token per layer for a base model. With gradient checkpointing it keeps only
+ * each layer's input (hidden floats) and computes the layer again in the backward pass.
+ */
+public final class TrainableEncoder implements AutoCloseable {
+
+    /** One layer's weights: views of the Parameters' arrays. */
+    private record Layer(Parameter q, Parameter qb, Parameter k, Parameter kb, Parameter v, Parameter vb,
+                         Parameter o, Parameter ob, Parameter norm1, Parameter norm1b,
+                         Parameter up, Parameter upb, Parameter down, Parameter downb,
+                         Parameter norm2, Parameter norm2b) {
+    }
+
+    /** A layer's packed weights, made from the Parameters' values: forward (W) and backward (Wᵀ). */
+    private record Packed(PackedMatrix qkv, float[] qkvBias, PackedMatrix o, PackedMatrix up, PackedMatrix down,
+                          PackedMatrix qkvT, PackedMatrix oT, PackedMatrix upT, PackedMatrix downT) {
+    }
+
+    private final EncoderConfig config;
+    private final ParallelOps kernels;
+    private final Path configFile;
+    private final Parameter word, position, type, embNorm, embNormb;
+    private final Layer[] layers;
+    private final List<Parameter> parameters;
+    private final Arena arena = Arena.ofAuto(); // unused by float32 packing, which stays on the heap
+    private boolean gradientCheckpointing;
+    private Packed[] packed;
+
+    private TrainableEncoder(EncoderConfig config, ParallelOps kernels, Path configFile, Parameter word,
+                             Parameter position, Parameter type, Parameter embNorm, Parameter embNormb,
+                             Layer[] layers) {
+        this.config = config;
+        this.kernels = kernels;
+        this.configFile = configFile;
+        this.word = word;
+        this.position = position;
+        this.type = type;
+        this.embNorm = embNorm;
+        this.embNormb = embNormb;
+        this.layers = layers;
+        List<Parameter> all = new ArrayList<>(List.of(word, position, type, embNorm, embNormb));
+        for (Layer l : layers) {
+            all.addAll(List.of(l.q, l.qb, l.k, l.kb, l.v, l.vb, l.o, l.ob, l.norm1, l.norm1b, l.up, l.upb, l.down,
+                    l.downb, l.norm2, l.norm2b));
+        }
+        this.parameters = List.copyOf(all);
+    }
+
+    /** Reads every encoder weight of {@code modelDir} into float arrays (the file is closed afterwards). */
+    public static TrainableEncoder load(Path modelDir, ParallelOps kernels) {
+        if (!Files.isDirectory(modelDir)) {
+            throw ModelFormatException.in(modelDir, "model directory not found");
+        }
+        Path configFile = modelDir.resolve("config.json");
+        EncoderConfig c = EncoderConfig.load(configFile);
+        int h = c.hiddenSize(), in = c.intermediateSize();
+        try (Checkpoint st = Checkpoint.open(modelDir)) {
+            Reader r = new Reader(st, c);
+            Layer[] layers = new Layer[c.numHiddenLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                String p = EncoderWeightNames.layer(i);
+                layers[i] = new Layer(
+                        r.read(p + "attention.self.query.weight", h, h), r.read(p + "attention.self.query.bias", h),
+                        r.read(p + "attention.self.key.weight", h, h), r.read(p + "attention.self.key.bias", h),
+                        r.read(p + "attention.self.value.weight", h, h), r.read(p + "attention.self.value.bias", h),
+                        r.read(p + "attention.output.dense.weight", h, h),
+                        r.read(p + "attention.output.dense.bias", h),
+                        r.read(p + "attention.output.LayerNorm.weight", h),
+                        r.read(p + "attention.output.LayerNorm.bias", h),
+                        r.read(p + "intermediate.dense.weight", in, h), r.read(p + "intermediate.dense.bias", in),
+                        r.read(p + "output.dense.weight", h, in), r.read(p + "output.dense.bias", h),
+                        r.read(p + "output.LayerNorm.weight", h), r.read(p + "output.LayerNorm.bias", h));
+            }
+            return new TrainableEncoder(c, kernels, configFile,
+                    r.read("embeddings.word_embeddings.weight", c.vocabSize(), h),
+                    r.read("embeddings.position_embeddings.weight", c.maxPositionEmbeddings(), h),
+                    r.read("embeddings.token_type_embeddings.weight", c.typeVocabSize(), h),
+                    r.read("embeddings.LayerNorm.weight", h), r.read("embeddings.LayerNorm.bias", h), layers);
+        }
+    }
+
+    private record Reader(Checkpoint st, EncoderConfig c) {
+        Parameter read(String name, long... shape) {
+            String stored = EncoderWeightNames.checked(st, c, name, shape);
+            return Parameter.named(stored, shape, st.readFloats(stored));
+        }
+    }
+
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /** The config.json this encoder was loaded from (its dropout rates: {@link Dropout#fromConfig}). */
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** Every weight, under the name it has in the checkpoint it was loaded from. */
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /**
+     * Whether the forward pass keeps only each layer's input and the backward pass computes each layer again: a
+     * base model's activations drop from about 35 KB to 3 KB per token and layer, for about a third more time.
+     */
+    public void setGradientCheckpointing(boolean on) {
+        this.gradientCheckpointing = on;
+    }
+
+    /** The Parameters' values changed (an optimizer step): the packed copies the kernels read are made again. */
+    public void parametersChanged() {
+        packed = null;
+    }
+
+    /** What one layer's forward pass kept for its backward pass. */
+    private static final class LayerCache {
+        float[] input;        // [T, H]
+        float[] qkv;          // [T, 3H]
+        float[] probs;        // per (sequence, head), before dropout
+        float[] context;      // [T, H], after attention dropout
+        float[] xhat1, rstd1; // attention add & norm
+        float[] up;           // [T, I], before GELU
+        float[] xhat2, rstd2; // output add & norm
+        long probSeed, attentionSeed, outputSeed;
+    }
+
+    /** A forward pass: the last hidden state and what the backward pass needs. */
+    public static final class EncoderPass {
+        private final PackedBatch batch;
+        private final float[] hidden;
+        private final float[] embXhat, embRstd;
+        private final long embSeed;
+        private final LayerCache[] layers;
+        private final Dropout dropout;
+        private final int[] probOffsets;
+
+        private EncoderPass(PackedBatch batch, float[] hidden, float[] embXhat, float[] embRstd, long embSeed,
+                            LayerCache[] layers, Dropout dropout, int[] probOffsets) {
+            this.batch = batch;
+            this.hidden = hidden;
+            this.embXhat = embXhat;
+            this.embRstd = embRstd;
+            this.embSeed = embSeed;
+            this.layers = layers;
+            this.dropout = dropout;
+            this.probOffsets = probOffsets;
+        }
+
+        /** last_hidden_state, [tokens, hidden] row-major, the sequences end to end as in the batch. */
+        public float[] hidden() {
+            return hidden;
+        }
+
+        public PackedBatch batch() {
+            return batch;
+        }
+    }
+
+    /** Runs the encoder over {@code batch}, with {@code dropout} ({@link Dropout#OFF} for evaluation). */
+    public EncoderPass forward(PackedBatch batch, Dropout dropout) {
+        Packed[] w = packedWeights();
+        int T = batch.tokens(), H = config.hiddenSize();
+        Parallel pool = kernels.parallel();
+        float[] x = new float[T * H];
+        float[] wordV = word.value(), posV = position.value(), typeV = type.value();
+        for (int t = 0; t < T; t++) {
+            int o = t * H, wo = batch.ids()[t] * H, po = batch.positions()[t] * H, to = batch.typeIds()[t] * H;
+            for (int i = 0; i < H; i++) {
+                x[o + i] = wordV[wo + i] + typeV[to + i] + posV[po + i];
+            }
+        }
+        float[] embXhat = new float[T * H], embRstd = new float[T];
+        Backprop.layerNorm(pool, x, x, T, H, embNorm.value(), embNormb.value(), config.layerNormEps(), embXhat,
+                embRstd);
+        long embSeed = dropout.nextSeed(dropout.hidden());
+        Dropout.apply(x, T * H, embSeed, dropout.hidden());
+
+        int[] offsets = Backprop.probabilityOffsets(batch.starts(), config.numAttentionHeads());
+        LayerCache[] caches = new LayerCache[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            LayerCache c = new LayerCache();
+            c.probSeed = dropout.nextSeed(dropout.attention());
+            c.attentionSeed = dropout.nextSeed(dropout.hidden());
+            c.outputSeed = dropout.nextSeed(dropout.hidden());
+            float[] out = layerForward(l, w[l], x, batch, offsets, c, dropout);
+            if (gradientCheckpointing) { // keep the input and the seeds only; backward computes the rest again
+                c.qkv = c.probs = c.context = c.xhat1 = c.rstd1 = c.up = c.xhat2 = c.rstd2 = null;
+            }
+            caches[l] = c;
+            x = out;
+        }
+        return new EncoderPass(batch, x, embXhat, embRstd, embSeed, caches, dropout, offsets);
+    }
+
+    /** One layer forward from {@code input}; fills {@code c} and returns the layer's output. */
+    private float[] layerForward(int l, Packed w, float[] input, PackedBatch batch, int[] offsets, LayerCache c,
+                                 Dropout dropout) {
+        Layer p = layers[l];
+        int T = batch.tokens(), H = config.hiddenSize(), I = config.intermediateSize();
+        float eps = config.layerNormEps();
+        Parallel pool = kernels.parallel();
+        c.input = input;
+        c.qkv = new float[T * 3 * H];
+        kernels.matmul(input, T, w.qkv, w.qkvBias, c.qkv);
+        c.probs = new float[offsets[offsets.length - 1]];
+        c.context = new float[T * H];
+        Backprop.attention(pool, c.qkv, batch.starts(), H, config.numAttentionHeads(), offsets, c.probs, c.context,
+                c.probSeed, dropout.attention());
+        float[] sum = new float[T * H];
+        kernels.matmul(c.context, T, w.o, p.ob.value(), sum);
+        Dropout.apply(sum, T * H, c.attentionSeed, dropout.hidden());
+        for (int i = 0; i < T * H; i++) {
+            sum[i] += input[i];
+        }
+        c.xhat1 = new float[T * H];
+        c.rstd1 = new float[T];
+        float[] x1 = sum; // normalized in place
+        Backprop.layerNorm(pool, sum, x1, T, H, p.norm1.value(), p.norm1b.value(), eps, c.xhat1, c.rstd1);
+        c.up = new float[T * I];
+        kernels.matmul(x1, T, w.up, p.upb.value(), c.up);
+        float[] g = new float[T * I];
+        Backprop.gelu(pool, c.up, g, T * I);
+        float[] out = new float[T * H];
+        kernels.matmul(g, T, w.down, p.downb.value(), out);
+        Dropout.apply(out, T * H, c.outputSeed, dropout.hidden());
+        for (int i = 0; i < T * H; i++) {
+            out[i] += x1[i];
+        }
+        c.xhat2 = new float[T * H];
+        c.rstd2 = new float[T];
+        Backprop.layerNorm(pool, out, out, T, H, p.norm2.value(), p.norm2b.value(), eps, c.xhat2, c.rstd2);
+        return out;
+    }
+
+    /**
+     * Adds the gradient of the loss with respect to every weight into the Parameters' gradients, given
+     * {@code dHidden}, its gradient with respect to the pass's last hidden state ([tokens, hidden]; overwritten).
+     */
+    public void backward(EncoderPass pass, float[] dHidden) {
+        PackedBatch batch = pass.batch;
+        int T = batch.tokens(), H = config.hiddenSize();
+        if (dHidden.length != T * H) {
+            throw new IllegalArgumentException("dHidden has " + dHidden.length + " values, the pass " + T + " x " + H);
+        }
+        Packed[] w = packedWeights();
+        float[] dx = dHidden;
+        for (int l = layers.length - 1; l >= 0; l--) {
+            LayerCache c = pass.layers[l];
+            if (c.qkv == null) { // checkpointed: the same layer again, with the same dropout seeds
+                layerForward(l, w[l], c.input, batch, pass.probOffsets, c, pass.dropout);
+            }
+            dx = layerBackward(l, w[l], c, batch, pass.probOffsets, pass.dropout, dx);
+            // free what the layer kept as soon as it is done; a second backward of this pass computes it again
+            c.qkv = c.probs = c.context = c.xhat1 = c.rstd1 = c.up = c.xhat2 = c.rstd2 = null;
+        }
+        // embeddings: dropout, LayerNorm, then the three tables' rows
+        Dropout.apply(dx, T * H, pass.embSeed, pass.dropout.hidden());
+        Backprop.layerNormBackward(kernels.parallel(), dx, pass.embXhat, pass.embRstd, T, H, embNorm.value(), dx,
+                embNorm.grad(), embNormb.grad());
+        float[] dWord = word.grad(), dPos = position.grad(), dType = type.grad();
+        int pad = config.padTokenId();
+        for (int t = 0; t < T; t++) {
+            int o = t * H, id = batch.ids()[t], pos = batch.positions()[t], wo = id * H,
+                    po = pos * H, to = batch.typeIds()[t] * H;
+            // nn.Embedding(padding_idx=pad) never updates the padding row; RoBERTa's position table has the same
+            // padding index
+            boolean wordRow = id != pad, positionRow = config.positionOffset() == 0 || pos != pad;
+            for (int i = 0; i < H; i++) {
+                float g = dx[o + i];
+                if (wordRow) {
+                    dWord[wo + i] += g;
+                }
+                if (positionRow) {
+                    dPos[po + i] += g;
+                }
+                dType[to + i] += g;
+            }
+        }
+    }
+
+    /** One layer backward from the gradient of its output; returns the gradient of its input. */
+    private float[] layerBackward(int l, Packed w, LayerCache c, PackedBatch batch, int[] offsets, Dropout dropout,
+                                  float[] dOut) {
+        Layer p = layers[l];
+        int T = batch.tokens(), H = config.hiddenSize(), I = config.intermediateSize();
+        Parallel pool = kernels.parallel();
+        // output add & norm: dOut -> d(x1 + f)
+        float[] dSum2 = new float[T * H];
+        Backprop.layerNormBackward(pool, dOut, c.xhat2, c.rstd2, T, H, p.norm2.value(), dSum2, p.norm2.grad(),
+                p.norm2b.grad());
+        // f = dropout(g Wdownᵀ + b)
+        float[] dF = dSum2.clone();
+        Dropout.apply(dF, T * H, c.outputSeed, dropout.hidden());
+        float[] g = new float[T * I];
+        Backprop.gelu(pool, c.up, g, T * I);
+        float[] dG = linearBackward(dF, T, g, I, H, w.downT, p.down, p.downb);
+        Backprop.geluBackward(pool, c.up, dG, T * I);
+        float[] x1 = new float[T * H];
+        Backprop.affine(c.xhat1, T, H, p.norm1.value(), p.norm1b.value(), x1);
+        float[] dX1 = linearBackward(dG, T, x1, H, I, w.upT, p.up, p.upb);
+        for (int i = 0; i < T * H; i++) {
+            dX1[i] += dSum2[i]; // the residual path
+        }
+        // attention add & norm: dX1 -> d(input + a)
+        float[] dSum1 = new float[T * H];
+        Backprop.layerNormBackward(pool, dX1, c.xhat1, c.rstd1, T, H, p.norm1.value(), dSum1, p.norm1.grad(),
+                p.norm1b.grad());
+        float[] dA = dSum1.clone();
+        Dropout.apply(dA, T * H, c.attentionSeed, dropout.hidden());
+        float[] dContext = linearBackward(dA, T, c.context, H, H, w.oT, p.o, p.ob);
+        float[] dQkv = new float[T * 3 * H];
+        Backprop.attentionBackward(pool, c.qkv, batch.starts(), H, config.numAttentionHeads(), offsets, c.probs,
+                dContext, dQkv, c.probSeed, dropout.attention());
+        // q, k and v are one matmul over stacked weights: their gradients are the stacked rows of one dW
+        float[] dWqkv = weightGradient(dQkv, T, 3 * H, c.input, H);
+        addRows(dWqkv, 0, p.q.grad(), H * H);
+        addRows(dWqkv, H * H, p.k.grad(), H * H);
+        addRows(dWqkv, 2 * H * H, p.v.grad(), H * H);
+        float[] dBqkv = new float[3 * H];
+        Backprop.addColumnSums(dQkv, T, 3 * H, dBqkv, 0);
+        addRows(dBqkv, 0, p.qb.grad(), H);
+        addRows(dBqkv, H, p.kb.grad(), H);
+        addRows(dBqkv, 2 * H, p.vb.grad(), H);
+        float[] dInput = new float[T * H];
+        kernels.matmul(dQkv, T, w.qkvT, null, dInput);
+        for (int i = 0; i < T * H; i++) {
+            dInput[i] += dSum1[i];
+        }
+        return dInput;
+    }
+
+    /**
+     * The backward pass of {@code Y = X Wᵀ + b} (X [T, in], W [out, in]): adds {@code dYᵀ X} into W's gradient and
+     * the column sums of dY into b's, and returns {@code dX = dY W}.
+     */
+    private float[] linearBackward(float[] dY, int T, float[] x, int in, int out, PackedMatrix wT, Parameter weight,
+                                   Parameter bias) {
+        float[] dW = weightGradient(dY, T, out, x, in);
+        addRows(dW, 0, weight.grad(), out * in);
+        Backprop.addColumnSums(dY, T, out, bias.grad(), 0);
+        float[] dX = new float[T * in];
+        kernels.matmul(dY, T, wT, null, dX);
+        return dX;
+    }
+
+    /** {@code dYᵀ X} [out, in] for dY [T, out] and X [T, in], on the matmul kernels (Xᵀ packed as the "weight"). */
+    private float[] weightGradient(float[] dY, int T, int out, float[] x, int in) {
+        float[] dYt = Backprop.transpose(dY, T, out);   // [out, T]
+        float[] xT = Backprop.transpose(x, T, in);      // [in, T]: the matmul's W, one row per output column
+        PackedMatrix packedX = pack(xT, in, T);
+        float[] dW = new float[out * in];
+        kernels.matmul(dYt, out, packedX, null, dW);
+        return dW;
+    }
+
+    private static void addRows(float[] from, int offset, float[] into, int len) {
+        for (int i = 0; i < len; i++) {
+            into[i] += from[offset + i];
+        }
+    }
+
+    private PackedMatrix pack(float[] rowMajor, int rows, int cols) {
+        return kernels.pack(MemorySegment.ofArray(rowMajor), rows, cols, WeightPrecision.FLOAT32, arena);
+    }
+
+    private Packed[] packedWeights() {
+        if (packed == null) {
+            int H = config.hiddenSize(), I = config.intermediateSize();
+            Packed[] all = new Packed[layers.length];
+            for (int l = 0; l < layers.length; l++) {
+                Layer p = layers[l];
+                float[] qkv = new float[3 * H * H];
+                System.arraycopy(p.q.value(), 0, qkv, 0, H * H);
+                System.arraycopy(p.k.value(), 0, qkv, H * H, H * H);
+                System.arraycopy(p.v.value(), 0, qkv, 2 * H * H, H * H);
+                float[] qkvBias = new float[3 * H];
+                System.arraycopy(p.qb.value(), 0, qkvBias, 0, H);
+                System.arraycopy(p.kb.value(), 0, qkvBias, H, H);
+                System.arraycopy(p.vb.value(), 0, qkvBias, 2 * H, H);
+                all[l] = new Packed(pack(qkv, 3 * H, H), qkvBias, pack(p.o.value(), H, H),
+                        pack(p.up.value(), I, H), pack(p.down.value(), H, I),
+                        pack(Backprop.transpose(qkv, 3 * H, H), H, 3 * H),
+                        pack(Backprop.transpose(p.o.value(), H, H), H, H),
+                        pack(Backprop.transpose(p.up.value(), I, H), H, I),
+                        pack(Backprop.transpose(p.down.value(), H, I), I, H));
+            }
+            packed = all;
+        }
+        return packed;
+    }
+
+    /** Nothing to release: the weights live on the heap. Here so that the encoder reads like the inference one. */
+    @Override
+    public void close() {
+        packed = null;
+    }
+
+    @Override
+    public String toString() {
+        return "TrainableEncoder[" + config.modelType() + ", " + layers.length + " layers, hidden "
+                + config.hiddenSize() + ", " + kernels + "]";
+    }
+}
