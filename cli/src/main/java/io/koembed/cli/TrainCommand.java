@@ -117,7 +117,7 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
-        TrainingData data = lossFunction.read(train);
+        TrainingData data = lossFunction.read(train, seed);
         StsDataset devSet = dev == null ? null : StsDataset.resolve(dev);
         Path modelDir = ModelLocator.locate(model, revision, err);
         err.println("koembed train: " + data.examples().size() + " examples from " + train + ", " + lossFunction

@@ -332,6 +332,14 @@ public final class SentenceTransformer implements AutoCloseable {
         return pooling;
     }
 
+    /**
+     * The sentence-transformers modules after pooling, in modules.json order, by their class names: "Dense" or
+     * "Normalize".
+     */
+    public List<String> modulesAfterPooling() {
+        return afterPooling.stream().map(m -> m instanceof Dense ? "Dense" : "Normalize").toList();
+    }
+
     public Path directory() {
         return directory;
     }

@@ -1,0 +1,257 @@
+package io.koembed.train;
+
+import io.koembed.eval.EmbeddingSimilarityEvaluator;
+import io.koembed.eval.StsDataset;
+import io.koembed.eval.StsEvaluation;
+import io.koembed.model.EncoderConfig;
+import io.koembed.model.PackedBatch;
+import io.koembed.st.SentenceTransformer;
+import io.koembed.tensor.ParallelOps;
+import io.koembed.tokenize.common.Encoding;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Fine-tunes a sentence-transformers model as {@code SentenceTransformerTrainer} does: shuffled batches of examples
+ * through the encoder and the modules after it, one of sentence-transformers' losses, the backward pass, gradient
+ * clipping, AdamW on transformers' linear schedule. Every {@link TrainingArguments#evalSteps()} steps (or each epoch)
+ * it writes a checkpoint, a complete model directory, and, given a dev set, evaluates that checkpoint as
+ * {@code EmbeddingSimilarityEvaluator} does, through the same {@link SentenceTransformer#load} a user would call. The
+ * best checkpoint by Spearman correlation of cosine scores (the last one without a dev set) becomes the output.
+ *
+ * <p>Output layout: {@code out/} is the final model, with a model card; while training runs,
+ * {@code out/checkpoints/checkpoint-STEP/} hold the last and the best checkpoint, each written to a temporary folder
+ * and renamed into place, so that a crash or Ctrl-C leaves the last complete one loadable. {@code out/eval/} keeps
+ * the evaluator's CSV, one row per evaluation, as sentence-transformers writes it.
+ */
+public final class Trainer {
+
+    /** What a run gives: the model it wrote and the evaluations before and after. */
+    public record Result(Path model, int steps, double seconds, StsEvaluation before, StsEvaluation best,
+                         int bestStep) {
+    }
+
+    private final Path modelDir;
+    private final TrainingArguments args;
+    private final TrainingListener listener;
+
+    public Trainer(Path modelDir, TrainingArguments args, TrainingListener listener) {
+        this.modelDir = Objects.requireNonNull(modelDir);
+        this.args = Objects.requireNonNull(args);
+        this.listener = listener == null ? new TrainingListener() { } : listener;
+    }
+
+    /**
+     * Trains on {@code train} with {@code lossName}'s loss and writes the result to {@code out}, which must not exist.
+     *
+     * @param dev null to train without evaluation
+     * @throws IllegalArgumentException before any training for data that does not fit the loss, or an output folder
+     *                                  that exists
+     */
+    public Result train(LossFunction lossName, TrainingData train, StsDataset dev, Path out) {
+        if (Files.exists(out)) {
+            throw new IllegalArgumentException("the output folder " + out + " already exists: choose a new one "
+                    + "(nothing is overwritten)");
+        }
+        if (train.examples().isEmpty()) {
+            throw new IllegalArgumentException(train.source() + ": no training examples");
+        }
+        lossName.check(train);
+        long started = System.nanoTime();
+        try (SentenceTransformer reference = SentenceTransformer.load(modelDir);
+             TrainableEncoder encoder = TrainableEncoder.load(modelDir, ParallelOps.shared())) {
+            TrainableHead head = TrainableHead.of(reference);
+            encoder.setGradientCheckpointing(args.gradientCheckpointing());
+            Loss loss = lossName.create(head.dimension(), train, args.seed());
+            List<Parameter> parameters = new ArrayList<>(encoder.parameters());
+            parameters.addAll(head.parameters());
+            parameters.addAll(loss.parameters());
+            int maxLength = args.maxSeqLength() == 0 ? reference.maxSeqLength()
+                    : Math.min(args.maxSeqLength(), encoder.config().maxSequenceLength());
+            Path checkpoints = out.resolve("checkpoints");
+            Files.createDirectories(checkpoints);
+
+            EmbeddingSimilarityEvaluator evaluator = dev == null ? null : new EmbeddingSimilarityEvaluator(dev);
+            StsEvaluation before = null;
+            if (evaluator != null) {
+                before = evaluator.evaluate(reference);
+                before.writeCsv(out.resolve("eval"), 0, 0);
+                listener.onEvaluation(0, before, false);
+            }
+
+            int n = train.examples().size();
+            int stepsPerEpoch = args.stepsPerEpoch(n);
+            int total = stepsPerEpoch * args.epochs();
+            LinearSchedule schedule = new LinearSchedule(args.warmupSteps(total), total);
+            AdamW optimizer = new AdamW(parameters, 0.9, 0.999, 1e-8, args.weightDecay());
+            SplittableRandom shuffling = new SplittableRandom(args.seed());
+            Dropout dropout = args.dropout() ? Dropout.fromConfig(encoder.configFile(), args.seed() + 1) : Dropout.OFF;
+            int evalEvery = args.evalSteps() == 0 ? stepsPerEpoch : args.evalSteps();
+
+            Checkpoint last = null, best = null;
+            int step = 0;
+            for (int epoch = 0; epoch < args.epochs(); epoch++) {
+                int[] order = permutation(n, shuffling);
+                for (int b = 0; b < stepsPerEpoch; b++) {
+                    List<TrainingExample> batch = new ArrayList<>();
+                    for (int i = b * args.batchSize(); i < Math.min(n, (b + 1) * args.batchSize()); i++) {
+                        batch.add(train.examples().get(order[i]));
+                    }
+                    double lr = args.learningRate() * schedule.factor(step);
+                    double lossValue = step(batch, reference, maxLength, encoder, head, loss, dropout);
+                    double norm = args.maxGradNorm() > 0
+                            ? GradientClipping.clipGlobalNorm(parameters, args.maxGradNorm())
+                            : GradientClipping.globalNorm(parameters);
+                    optimizer.step(lr);
+                    for (Parameter p : parameters) {
+                        p.zeroGrad();
+                    }
+                    encoder.parametersChanged();
+                    step++;
+                    listener.onStep(new TrainingListener.Step(step, total, epoch + (b + 1.0) / stepsPerEpoch,
+                            lossValue, lr, norm, (System.nanoTime() - started) / 1e9));
+
+                    if (step % evalEvery == 0 || step == total) {
+                        Checkpoint c = checkpoint(checkpoints, step, encoder, head, maxLength, evaluator, out,
+                                epoch);
+                        boolean isBest = best == null || evaluator == null || c.score() > best.score();
+                        if (c.evaluation() != null) {
+                            listener.onEvaluation(step, c.evaluation(), isBest);
+                        }
+                        listener.onCheckpoint(step, c.directory());
+                        // keep the best and the last, as save_total_limit with load_best_model_at_end does
+                        if (last != null && last != best) {
+                            deleteTree(last.directory());
+                        }
+                        if (isBest) {
+                            if (best != null && best != last) {
+                                deleteTree(best.directory());
+                            }
+                            best = c;
+                        }
+                        last = c;
+                    }
+                }
+            }
+            Checkpoint chosen = Objects.requireNonNull(best);
+            promote(chosen.directory(), out);
+            if (last != chosen) {
+                deleteTree(last.directory());
+            }
+            deleteTree(checkpoints);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            ModelCard.write(out, new ModelCard.Training(modelDir.toString(), train.description(), loss.name(),
+                    args, total, seconds, dev == null ? null : dev.name(), before, chosen.evaluation(),
+                    chosen.step()));
+            return new Result(out, total, seconds, before, chosen.evaluation(), chosen.step());
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing under " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Checkpoint(int step, Path directory, StsEvaluation evaluation) {
+        double score() {
+            return evaluation == null ? step : evaluation.metric("spearman_cosine");
+        }
+    }
+
+    /** Forward, loss and backward of one batch; the gradients are added into the parameters. */
+    private static double step(List<TrainingExample> batch, SentenceTransformer tokens, int maxLength,
+                               TrainableEncoder encoder, TrainableHead head, Loss loss, Dropout dropout) {
+        int rows = batch.size(), columns = batch.get(0).texts().size();
+        // column-major: every first text, then every second, ..., as sentence-transformers feeds one column at a
+        // time; packed without padding, each sequence attends only to itself, so one pass computes them all
+        List<Encoding> encodings = new ArrayList<>(rows * columns);
+        for (int c = 0; c < columns; c++) {
+            for (TrainingExample e : batch) {
+                encodings.add(tokens.tokenize(e.texts().get(c), maxLength));
+            }
+        }
+        EncoderConfig config = encoder.config();
+        PackedBatch packed = PackedBatch.pack(encodings, config);
+        TrainableEncoder.EncoderPass pass = encoder.forward(packed, dropout);
+        TrainableHead.HeadPass headPass = head.forward(pass.hidden(), config.hiddenSize(), packed.starts(), new int[rows * columns]);
+        float[][] flat = headPass.embeddings();
+        float[][][] embeddings = new float[columns][rows][];
+        float[][][] gradients = new float[columns][rows][];
+        float[] labels = new float[rows];
+        for (int c = 0; c < columns; c++) {
+            for (int r = 0; r < rows; r++) {
+                embeddings[c][r] = flat[c * rows + r];
+                gradients[c][r] = new float[flat[c * rows + r].length];
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            labels[r] = batch.get(r).label();
+        }
+        double value = loss.forwardBackward(embeddings, labels, gradients);
+        float[][] dFlat = new float[rows * columns][];
+        for (int c = 0; c < columns; c++) {
+            for (int r = 0; r < rows; r++) {
+                dFlat[c * rows + r] = gradients[c][r];
+            }
+        }
+        encoder.backward(pass, head.backward(headPass, dFlat));
+        return value;
+    }
+
+    private Checkpoint checkpoint(Path checkpoints, int step, TrainableEncoder encoder, TrainableHead head,
+                                  int maxLength, EmbeddingSimilarityEvaluator evaluator, Path out, int epoch) {
+        Path dir = checkpoints.resolve("checkpoint-" + step);
+        List<Parameter> saved = new ArrayList<>(encoder.parameters());
+        saved.addAll(head.parameters());
+        ModelWriter.write(modelDir, dir, saved, args.maxSeqLength() == 0 ? 0 : maxLength);
+        StsEvaluation evaluation = null;
+        if (evaluator != null) {
+            try (SentenceTransformer model = SentenceTransformer.load(dir)) {
+                evaluation = evaluator.evaluate(model);
+            }
+            evaluation.writeCsv(out.resolve("eval"), epoch, step);
+        }
+        return new Checkpoint(step, dir, evaluation);
+    }
+
+    /** Moves the chosen checkpoint's files up into the output folder: each rename is atomic. */
+    private static void promote(Path checkpoint, Path out) throws IOException {
+        try (Stream<Path> files = Files.list(checkpoint)) {
+            for (Path f : files.toList()) {
+                Files.move(f, out.resolve(f.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+    }
+
+    private static int[] permutation(int n, SplittableRandom random) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) { // Fisher-Yates
+            int j = random.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
