@@ -10,6 +10,7 @@ import io.koembed.tensor.TensorOps;
 import io.koembed.tokenize.common.Encoding;
 import io.koembed.weights.DType;
 import io.koembed.weights.Safetensors;
+import io.koembed.weights.SafetensorsFiles;
 import io.koembed.weights.SafetensorsWriter;
 import io.koembed.weights.TensorInfo;
 import org.junit.jupiter.api.AfterAll;
@@ -266,7 +267,7 @@ class EncoderTest {
         float[] r = new float[v.length];
         for (int i = 0; i < v.length; i++) {
             r[i] = dtype == DType.F16 ? Float.float16ToFloat(Float.floatToFloat16(v[i]))
-                    : Float.intBitsToFloat(SafetensorsWriter.toBf16(v[i]) << 16);
+                    : Float.intBitsToFloat(SafetensorsFiles.toBf16(v[i]) << 16);
         }
         return r;
     }

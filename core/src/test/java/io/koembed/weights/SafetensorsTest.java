@@ -56,7 +56,7 @@ class SafetensorsTest {
             float[] b = st.readFloats("b");
             for (int i = 0; i < vals.length; i++) {
                 assertEquals(Float.float16ToFloat(Float.floatToFloat16(vals[i])), h[i]);
-                assertEquals(Float.intBitsToFloat(SafetensorsWriter.toBf16(vals[i]) << 16), b[i]);
+                assertEquals(Float.intBitsToFloat(SafetensorsFiles.toBf16(vals[i]) << 16), b[i]);
             }
             MemorySegment a = st.floats("a", arena);
             assertEquals(st.bytes("a").address(), a.address(), "F32 must be the mapped bytes themselves");
@@ -72,7 +72,7 @@ class SafetensorsTest {
         Path f = dir.resolve("ids.safetensors");
         String header = "{\"embeddings.position_ids\":{\"dtype\":\"I64\",\"shape\":[1,2],\"data_offsets\":[0,16]},"
                 + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[16,20]}}";
-        SafetensorsWriter.writeRaw(f, header, new byte[20]);
+        SafetensorsFiles.writeRaw(f, header, new byte[20]);
         try (Safetensors st = Safetensors.open(f)) {
             assertEquals(DType.I64, st.info("embeddings.position_ids").dtype());
             assertArrayEquals(new float[]{0f}, st.readFloats("w"));
@@ -89,7 +89,7 @@ class SafetensorsTest {
         String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"e\":{\"dtype\":\"F32\",\"shape\":[0,3],\"data_offsets\":[4,4]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[8,12]}}";
-        SafetensorsWriter.writeRaw(f, header, new byte[12]);
+        SafetensorsFiles.writeRaw(f, header, new byte[12]);
         try (Safetensors st = Safetensors.open(f)) {
             assertEquals(0, st.readFloats("e").length);
             assertEquals(1, st.readFloats("b").length);
@@ -114,7 +114,7 @@ class SafetensorsTest {
     @Test
     void headerLengthPastTheEnd() {
         Path f = dir.resolve("hl.safetensors");
-        SafetensorsWriter.writeBytes(f, SafetensorsWriter.le64(1000), "{}".getBytes());
+        SafetensorsFiles.writeBytes(f, SafetensorsFiles.le64(1000), "{}".getBytes());
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(f)), f, "header length 1000",
                 "past the end");
     }
@@ -122,26 +122,26 @@ class SafetensorsTest {
     @Test
     void insaneHeaderLength() {
         Path f = dir.resolve("huge.safetensors");
-        SafetensorsWriter.writeBytes(f, SafetensorsWriter.le64(-5), "{}".getBytes());
+        SafetensorsFiles.writeBytes(f, SafetensorsFiles.le64(-5), "{}".getBytes());
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(f)), f, "not sane");
         Path g = dir.resolve("huge2.safetensors");
-        SafetensorsWriter.writeBytes(g, SafetensorsWriter.le64(1L << 40), "{}".getBytes());
+        SafetensorsFiles.writeBytes(g, SafetensorsFiles.le64(1L << 40), "{}".getBytes());
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(g)), g, "not sane");
     }
 
     @Test
     void badJson() {
         Path f = dir.resolve("json.safetensors");
-        SafetensorsWriter.writeRaw(f, "{\"a\": {\"dtype\": \"F32\",", new byte[0]);
+        SafetensorsFiles.writeRaw(f, "{\"a\": {\"dtype\": \"F32\",", new byte[0]);
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(f)), f, "not valid JSON");
         Path g = dir.resolve("array.safetensors");
-        SafetensorsWriter.writeRaw(g, "[1, 2]", new byte[0]);
+        SafetensorsFiles.writeRaw(g, "[1, 2]", new byte[0]);
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(g)), g, "JSON object");
         Path h = dir.resolve("trailing.safetensors");
-        SafetensorsWriter.writeRaw(h, "{} {}", new byte[0]);
+        SafetensorsFiles.writeRaw(h, "{} {}", new byte[0]);
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(h)), h, "not valid JSON");
         Path d = dir.resolve("dup.safetensors");
-        SafetensorsWriter.writeRaw(d, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+        SafetensorsFiles.writeRaw(d, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(d)), d, "Duplicate", "a");
     }
@@ -213,7 +213,7 @@ class SafetensorsTest {
 
     private void checkBad(String header, int dataBytes, String... expectedInMessage) {
         Path f = dir.resolve("bad" + (counter++) + ".safetensors");
-        SafetensorsWriter.writeRaw(f, header, new byte[dataBytes]);
+        SafetensorsFiles.writeRaw(f, header, new byte[dataBytes]);
         assertMessage(assertThrows(ModelFormatException.class, () -> Safetensors.open(f)), f, expectedInMessage);
     }
 

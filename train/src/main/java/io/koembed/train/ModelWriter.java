@@ -60,7 +60,7 @@ public final class ModelWriter {
                     Parameter p = byName.remove(name);
                     TensorInfo info = st.info(name);
                     if (p != null) {
-                        out.add(name, info.shape(), p.value());
+                        out.add(name, io.koembed.weights.DType.F32, p.value(), info.shape());
                     } else {
                         out.add(name, info.dtype(), info.shape(), st.bytes(name));
                     }
