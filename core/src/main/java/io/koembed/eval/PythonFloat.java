@@ -9,10 +9,10 @@ import java.math.BigDecimal;
  * {@code 123.25}) and scientific otherwise ({@code 1e-05}, {@code 1.5e+16}); {@code nan}, {@code inf},
  * {@code -inf}; {@code -0.0}.
  */
-final class PythonFloat {
+public final class PythonFloat {
     private PythonFloat() {}
 
-    static String repr(double v) {
+    public static String repr(double v) {
         if (Double.isNaN(v)) {
             return "nan";
         }

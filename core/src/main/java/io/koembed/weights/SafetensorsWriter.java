@@ -93,7 +93,10 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** Writes the file, replacing any file there. */
+    /**
+     * Writes the file, replacing any file there, and forces it to the storage device before returning, so that a
+     * folder renamed into place afterwards holds a complete file even after a power cut.
+     */
     public void write(Path file) {
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(ORDER);
@@ -135,6 +138,7 @@ public final class SafetensorsWriter {
                 writeFully(out, buffer.flip());
                 buffer.clear();
             }
+            out.force(true);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + file + ": " + e.getMessage(), e);
         }

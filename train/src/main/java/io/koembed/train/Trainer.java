@@ -100,6 +100,9 @@ public final class Trainer {
 
             Checkpoint last = null, best = null;
             int step = 0;
+            List<ModelCard.LogEntry> log = new ArrayList<>();
+            double lossSinceLog = 0;
+            int stepsSinceLog = 0;
             for (int epoch = 0; epoch < args.epochs(); epoch++) {
                 int[] order = permutation(n, shuffling);
                 for (int b = 0; b < stepsPerEpoch; b++) {
@@ -118,12 +121,21 @@ public final class Trainer {
                     }
                     encoder.parametersChanged();
                     step++;
+                    lossSinceLog += lossValue;
+                    stepsSinceLog++;
                     listener.onStep(new TrainingListener.Step(step, total, epoch + (b + 1.0) / stepsPerEpoch,
                             lossValue, lr, norm, (System.nanoTime() - started) / 1e9));
 
                     if (step % evalEvery == 0 || step == total) {
+                        double epochs = epoch + (b + 1.0) / stepsPerEpoch;
+                        ModelCard card = new ModelCard(modelDir.toString(), train, loss.name(), args,
+                                head.dimension(), maxLength, step, total, (System.nanoTime() - started) / 1e9, log,
+                                before, null);
                         Checkpoint c = checkpoint(checkpoints, step, encoder, head, maxLength, evaluator, out,
-                                epoch);
+                                epoch, card);
+                        log.add(new ModelCard.LogEntry(epochs, step, lossSinceLog / stepsSinceLog, c.evaluation()));
+                        lossSinceLog = 0;
+                        stepsSinceLog = 0;
                         boolean isBest = best == null || evaluator == null || c.score() > best.score();
                         if (c.evaluation() != null) {
                             listener.onEvaluation(step, c.evaluation(), isBest);
@@ -150,9 +162,8 @@ public final class Trainer {
             }
             deleteTree(checkpoints);
             double seconds = (System.nanoTime() - started) / 1e9;
-            ModelCard.write(out, new ModelCard.Training(modelDir.toString(), train.description(), loss.name(),
-                    args, total, seconds, dev == null ? null : dev.name(), before, chosen.evaluation(),
-                    chosen.step()));
+            new ModelCard(modelDir.toString(), train, loss.name(), args, head.dimension(), maxLength,
+                    chosen.step(), total, seconds, log, before, chosen.evaluation()).write(out);
             return new Result(out, total, seconds, before, chosen.evaluation(), chosen.step());
         } catch (IOException e) {
             throw new UncheckedIOException("writing under " + out + ": " + e.getMessage(), e);
@@ -206,11 +217,12 @@ public final class Trainer {
     }
 
     private Checkpoint checkpoint(Path checkpoints, int step, TrainableEncoder encoder, TrainableHead head,
-                                  int maxLength, EmbeddingSimilarityEvaluator evaluator, Path out, int epoch) {
+                                  int maxLength, EmbeddingSimilarityEvaluator evaluator, Path out, int epoch,
+                                  ModelCard card) {
         Path dir = checkpoints.resolve("checkpoint-" + step);
         List<Parameter> saved = new ArrayList<>(encoder.parameters());
         saved.addAll(head.parameters());
-        ModelWriter.write(modelDir, dir, saved, args.maxSeqLength() == 0 ? 0 : maxLength);
+        ModelWriter.write(modelDir, dir, saved, args.maxSeqLength() == 0 ? 0 : maxLength, card);
         StsEvaluation evaluation = null;
         if (evaluator != null) {
             try (SentenceTransformer model = SentenceTransformer.load(dir)) {
