@@ -26,12 +26,13 @@ import picocli.CommandLine.Spec;
                 + "transformers' linear schedule, gradient norm clipped to 1, dropout on. Writes a complete model "
                 + "directory with a model card into --out; while training, --out/checkpoints/ holds the last and the "
                 + "best checkpoint (each loadable), and --out/eval/ the dev evaluations.",
-                "Training data by loss: cosent and cosine take scored pairs (KorSTS / STS-B .tsv, or .jsonl with "
-                        + "{\"sentence1\",\"sentence2\",\"score\"}; scores are divided by 5 into 0..1); mnrl takes "
-                        + "(anchor, positive[, negative]) rows (KorNLI .tsv, built into triplets as "
+                "Training data by loss: cosent and cosine take scored pairs (KorSTS / STS-B .tsv, scores 0..5 "
+                        + "divided by 5; or .jsonl with {\"sentence1\",\"sentence2\",\"score\"}, scores in 0..1); mnrl "
+                        + "takes (anchor, positive[, negative]) rows (KorNLI .tsv, built into triplets as "
                         + "sentence-transformers' NLI recipe does, or .jsonl with {\"anchor\",\"positive\"[,"
                         + "\"negative\"]}); softmax takes labelled pairs (KorNLI .tsv, or .jsonl with "
-                        + "{\"sentence1\",\"sentence2\",\"label\"})."})
+                        + "{\"premise\",\"hypothesis\",\"label\"}). In .jsonl, as in sentence-transformers' datasets, "
+                        + "\"label\" or \"score\" is the label and every other field a text, in order: any names work."})
 final class TrainCommand implements Callable<Integer> {
 
     @Spec

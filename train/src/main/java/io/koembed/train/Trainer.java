@@ -11,9 +11,9 @@ import io.koembed.tokenize.common.Encoding;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -233,11 +233,24 @@ public final class Trainer {
         return new Checkpoint(step, dir, evaluation);
     }
 
-    /** Moves the chosen checkpoint's files up into the output folder: each rename is atomic. */
+    /**
+     * Puts the chosen checkpoint's files into the output folder as hard links (copies where the file system has
+     * none). The checkpoint stays complete, and loadable, until every file is in place; only then is it deleted, so
+     * a crash in between leaves it whole (moving file by file would leave two halves).
+     */
     private static void promote(Path checkpoint, Path out) throws IOException {
-        try (Stream<Path> files = Files.list(checkpoint)) {
+        try (Stream<Path> files = Files.walk(checkpoint)) {
             for (Path f : files.toList()) {
-                Files.move(f, out.resolve(f.getFileName().toString()), StandardCopyOption.ATOMIC_MOVE);
+                Path to = out.resolve(checkpoint.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                    continue;
+                }
+                try {
+                    Files.createLink(to, f);
+                } catch (UnsupportedOperationException | FileSystemException noLinks) {
+                    Files.copy(f, to);
+                }
             }
         }
     }
