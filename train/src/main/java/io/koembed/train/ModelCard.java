@@ -154,13 +154,13 @@ public record ModelCard(String baseModel, TrainingData data, String loss, Traini
                 .append("- Size: ").append(String.format(Locale.ROOT, "%,d", data.examples().size()))
                 .append(" training examples\n")
                 .append("- Columns: ").append(String.join(", ", data.columns().stream().map(ModelCard::code).toList()))
-                .append(hasLabels() ? " and a label" : "").append('\n')
+                .append(hasLabels() ? " and " + code(data.labelColumn()) : "").append('\n')
                 .append("- Samples:\n\n");
         s.append("  |");
         for (String c : data.columns()) {
             s.append(' ').append(c).append(" |");
         }
-        s.append(hasLabels() ? " label |\n  |" : "\n  |");
+        s.append(hasLabels() ? " " + data.labelColumn() + " |\n  |" : "\n  |");
         s.append(":--|".repeat(data.columns().size() + (hasLabels() ? 1 : 0))).append('\n');
         for (TrainingExample e : data.examples().subList(0, Math.min(SAMPLES, data.examples().size()))) {
             s.append("  |");
@@ -237,7 +237,7 @@ public record ModelCard(String baseModel, TrainingData data, String loss, Traini
     }
 
     private boolean hasLabels() {
-        return data.columns().size() == 2;
+        return data.labelColumn() != null;
     }
 
     private String labelText(float label) {

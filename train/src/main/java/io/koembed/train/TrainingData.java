@@ -37,11 +37,13 @@ import java.util.SplittableRandom;
  * @param description what was read, for the model card
  * @param columns     names of the text columns, e.g. {@code [sentence1, sentence2]} or
  *                    {@code [anchor, positive, negative]}
+ * @param labelColumn the label's name in the file ({@code score}, {@code label}, {@code gold_label}); null when the
+ *                    examples have no label (their {@link TrainingExample#label()} is 0)
  * @param examples    in file order (for KorNLI triplets: in order of each anchor's first appearance)
  * @param numLabels   how many classes the labels are ids of (labelled pairs); 0 otherwise
  */
-public record TrainingData(Path source, String description, List<String> columns, List<TrainingExample> examples,
-                           int numLabels) {
+public record TrainingData(Path source, String description, List<String> columns, String labelColumn,
+                           List<TrainingExample> examples, int numLabels) {
 
     /**
      * The NLI label ids of sentence-transformers' NLI recipes (training_nli.py: contradiction 0, entailment 1,
@@ -93,7 +95,7 @@ public record TrainingData(Path source, String description, List<String> columns
             }
             return new TrainingData(file, out.size() + " scored pairs from " + file.getFileName() + " (columns "
                     + String.join(", ", data.textColumns) + "; " + data.labelColumn + " in 0..1)",
-                    data.textColumns, out, 0);
+                    data.textColumns, data.labelColumn, out, 0);
         }
         if (StsDataset.Format.of(file) != StsDataset.Format.TSV) {
             throw TrainingDataException.in(file, "a .json file is not a training format: use the KorSTS .tsv layout "
@@ -118,7 +120,7 @@ public record TrainingData(Path source, String description, List<String> columns
             out.add(TrainingExample.of((float) (scores[i] / 5.0), sts.sentences1().get(i), sts.sentences2().get(i)));
         }
         return new TrainingData(file, out.size() + " KorSTS / STS-B pairs from " + file.getFileName()
-                + " (sentence1, sentence2; score / 5)", List.of("sentence1", "sentence2"), out, 0);
+                + " (sentence1, sentence2; score / 5)", List.of("sentence1", "sentence2"), "score", out, 0);
     }
 
     // ---- labelled pairs: SoftmaxLoss ------------------------------------------------------------------------------
@@ -148,14 +150,14 @@ public record TrainingData(Path source, String description, List<String> columns
             }
             return new TrainingData(file, out.size() + " labelled pairs from " + file.getFileName() + " (columns "
                     + String.join(", ", data.textColumns) + "; " + data.labelColumn + " 0.." + max + ")",
-                    data.textColumns, out, max + 1);
+                    data.textColumns, data.labelColumn, out, max + 1);
         }
         for (NliRow row : nliRows(file)) {
             out.add(TrainingExample.of(NLI_LABELS.indexOf(row.label), row.sentence1, row.sentence2));
         }
         return new TrainingData(file, out.size() + " KorNLI pairs from " + file.getFileName()
                 + " (sentence1, sentence2; label: contradiction 0, entailment 1, neutral 2)",
-                List.of("sentence1", "sentence2"), out, NLI_LABELS.size());
+                List.of("sentence1", "sentence2"), "gold_label", out, NLI_LABELS.size());
     }
 
     // ---- anchored rows: MultipleNegativesRankingLoss ----------------------------------------------------------------
@@ -186,7 +188,7 @@ public record TrainingData(Path source, String description, List<String> columns
                 out.add(new TrainingExample(row.texts, 0f));
             }
             return new TrainingData(file, out.size() + " rows from " + file.getFileName() + " (columns "
-                    + String.join(", ", data.textColumns) + ")", data.textColumns, out, 0);
+                    + String.join(", ", data.textColumns) + ")", data.textColumns, null, out, 0);
         }
         Map<String, Map<String, Set<String>>> bySentence = new LinkedHashMap<>();
         for (NliRow row : nliRows(file)) {
@@ -209,7 +211,7 @@ public record TrainingData(Path source, String description, List<String> columns
         }
         return new TrainingData(file, out.size() + " KorNLI triplets from " + file.getFileName() + " (anchor, "
                 + "positive: an entailment, negative: a contradiction; built as training_nli_v2.py builds them)",
-                List.of("anchor", "positive", "negative"), out, 0);
+                List.of("anchor", "positive", "negative"), null, out, 0);
     }
 
     private static void relate(Map<String, Map<String, Set<String>>> m, String a, String b, String label) {

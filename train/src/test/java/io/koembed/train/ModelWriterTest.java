@@ -199,7 +199,7 @@ class ModelWriterTest {
                 "- \"dataset_size:3\"", "(revision `0123abc`)", "**Output dimensionality:** 64",
                 "**Maximum sequence length:** 128 tokens", "**Similarity function:** cosine",
                 "| 1 | `Pooling` | `1_Pooling` |", "- `learning_rate`: 2e-05", "- `num_train_epochs`: 2",
-                "- `warmup_ratio`: 0.1", "| 2.0000 | 6 | 1.2500 |", "| sentence1 | sentence2 | label |",
+                "- `warmup_ratio`: 0.1", "| 2.0000 | 6 | 1.2500 |", "| sentence1 | sentence2 | score |",
                 "| 비행기가 이륙하고 있다. | 비행기가 이륙하고 있다. | 1.0 |", "- Loss: `CoSENTLoss`")) {
             assertTrue(readme.contains(part), () -> "README.md lacks '" + part + "':\n" + readme);
         }

@@ -36,6 +36,7 @@ class TrainingDataTest {
         TrainingData data = TrainingData.scoredPairs(StsDataset.dataDirectory().resolve("korsts/sts-dev.tsv"));
         assertEquals(1500, data.examples().size());
         assertEquals(List.of("sentence1", "sentence2"), data.columns());
+        assertEquals("score", data.labelColumn());
         assertEquals(List.of("안전모를 가진 한 남자가 춤을 추고 있다.", "안전모를 쓴 한 남자가 춤을 추고 있다."),
                 data.examples().get(0).texts());
         assertEquals(0.95f, data.examples().get(1).label()); // 4.750 / 5
@@ -47,6 +48,7 @@ class TrainingDataTest {
         TrainingData data = TrainingData.labelledPairs(StsDataset.dataDirectory().resolve("kornli/xnli.dev.ko.tsv"));
         assertEquals(2490, data.examples().size());
         assertEquals(3, data.numLabels());
+        assertEquals("gold_label", data.labelColumn());
         // the first rows: neutral, contradiction, entailment
         assertEquals(List.of(2f, 0f, 1f), data.examples().subList(0, 3).stream().map(TrainingExample::label).toList());
         assertEquals("441645dd88096e212fa530a0db5a9da3271b0f13fcb7aa41007dc1db17fc1127", digest(data));
@@ -56,6 +58,7 @@ class TrainingDataTest {
     void korNliDevTripletsAsTheNliV2RecipeBuildsThem() {
         TrainingData data = TrainingData.anchoredRows(StsDataset.dataDirectory().resolve("kornli/xnli.dev.ko.tsv"), 42);
         assertEquals(List.of("anchor", "positive", "negative"), data.columns());
+        assertEquals(null, data.labelColumn());
         assertEquals(1660, data.examples().size());
         // every premise of the dev set has exactly one entailment and one contradiction: no choice is random
         assertEquals("a2afa689c960e440c60fa6fd91138f3eee399dd49a669a5451e7888268a41bde", digest(data));
@@ -74,6 +77,7 @@ class TrainingDataTest {
 
         TrainingData nli = TrainingData.labelledPairs(RESOURCES.resolve("nli-pairs.jsonl"));
         assertEquals(List.of("premise", "hypothesis"), nli.columns());
+        assertEquals("label", nli.labelColumn());
         assertEquals(3, nli.numLabels());
         assertEquals(List.of(0f, 2f, 1f), nli.examples().stream().map(TrainingExample::label).toList());
 
