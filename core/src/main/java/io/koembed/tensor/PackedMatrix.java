@@ -77,6 +77,30 @@ public final class PackedMatrix {
                 ? MemorySegment.ofArray(new float[Math.toIntExact(panels * panelElements)])
                 : arena.allocate(panels * panelElements * precision.bytes(), 64);
         float[] scales = precision == WeightPrecision.INT8 ? new float[rows] : null;
+        fill(w, rows, cols, precision, panelWidth, data, scales);
+        if (w.isMapped()) {
+            w.unload();
+        }
+        return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
+    }
+
+    /**
+     * Packs {@code w} again into this matrix's storage, in place: for weights that change (training), so that each
+     * optimizer step does not allocate a new copy. Same shape as when packed.
+     */
+    public void refill(MemorySegment w) {
+        if (w.byteSize() < 4L * rows * cols) {
+            throw new IllegalArgumentException("cannot refill " + rows + " x " + cols + " from " + w.byteSize()
+                    + " bytes");
+        }
+        fill(w, rows, cols, precision, panelWidth, data, scales);
+    }
+
+    /** The packing itself: {@code w} [rows, cols] row-major into {@code data} (and int8's scales). */
+    private static void fill(MemorySegment w, int rows, int cols, WeightPrecision precision, int panelWidth,
+                             MemorySegment data, float[] scales) {
+        int panels = (rows + panelWidth - 1) / panelWidth;
+        long panelElements = (long) panelWidth * storedCols(precision, cols);
         // storedIndex(i, c) = columnStart[c] + laneOffset[i] in every layout: the rule once, a lookup per element
         int[] columnStart = new int[cols], laneOffset = new int[panelWidth];
         for (int c = 0; c < cols; c++) {
@@ -130,10 +154,6 @@ public final class PackedMatrix {
                 }
             }
         }
-        if (w.isMapped()) {
-            w.unload();
-        }
-        return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
     }
 
     /**

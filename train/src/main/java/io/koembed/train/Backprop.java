@@ -125,7 +125,11 @@ final class Backprop {
 
     /** {@code dst [cols, rows] = srcᵀ} of {@code src [rows, cols]}, in blocks that stay in cache. */
     static float[] transpose(float[] src, int rows, int cols) {
-        float[] dst = new float[rows * cols];
+        return transpose(src, rows, cols, new float[rows * cols]);
+    }
+
+    /** {@link #transpose(float[], int, int)} into {@code dst} (at least rows · cols long), which it returns. */
+    static float[] transpose(float[] src, int rows, int cols, float[] dst) {
         final int b = 32;
         for (int r0 = 0; r0 < rows; r0 += b) {
             int r1 = Math.min(rows, r0 + b);
