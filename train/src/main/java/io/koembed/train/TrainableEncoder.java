@@ -378,9 +378,9 @@ public final class TrainableEncoder implements AutoCloseable {
 
     /** {@code dYᵀ X} [out, in] for dY [T, out] and X [T, in], on the matmul kernels (Xᵀ packed as the "weight"). */
     private float[] weightGradient(float[] dY, int T, int out, float[] x, int in) {
-        float[] dYt = Backprop.transpose(dY, T, out);   // [out, T]
-        float[] xT = Backprop.transpose(x, T, in);      // [in, T]: the matmul's W, one row per output column
-        PackedMatrix packedX = pack(xT, in, T);
+        float[] dYt = Backprop.transpose(kernels.parallel(), dY, T, out); // [out, T]
+        PackedMatrix packedX = kernels.packTransposed(x, T, in);          // Xᵀ [in, T]: one matmul "weight" row per
+                                                                          // output column
         float[] dW = new float[out * in];
         kernels.matmul(dYt, out, packedX, null, dW);
         return dW;
@@ -403,32 +403,36 @@ public final class TrainableEncoder implements AutoCloseable {
             for (int l = 0; l < layers.length; l++) {
                 all[l] = new Packed(pack(new float[3 * H * H], 3 * H, H), new float[3 * H],
                         pack(new float[H * H], H, H), pack(new float[I * H], I, H), pack(new float[H * I], H, I),
-                        pack(new float[3 * H * H], H, 3 * H), pack(new float[H * H], H, H),
-                        pack(new float[I * H], H, I), pack(new float[H * I], I, H));
+                        kernels.packTransposed(new float[3 * H * H], 3 * H, H),
+                        kernels.packTransposed(new float[H * H], H, H),
+                        kernels.packTransposed(new float[I * H], I, H),
+                        kernels.packTransposed(new float[H * I], H, I));
             }
             packed = all;
             stale = true;
         }
-        if (stale) { // after an optimizer step: the same storage packed again, nothing allocated but two scratches
-            float[] qkv = new float[3 * H * H], transposed = new float[Math.max(3 * H * H, I * H)];
-            for (int l = 0; l < layers.length; l++) {
-                Layer p = layers[l];
-                Packed w = packed[l];
-                System.arraycopy(p.q.value(), 0, qkv, 0, H * H);
-                System.arraycopy(p.k.value(), 0, qkv, H * H, H * H);
-                System.arraycopy(p.v.value(), 0, qkv, 2 * H * H, H * H);
-                System.arraycopy(p.qb.value(), 0, w.qkvBias, 0, H);
-                System.arraycopy(p.kb.value(), 0, w.qkvBias, H, H);
-                System.arraycopy(p.vb.value(), 0, w.qkvBias, 2 * H, H);
-                w.qkv.refill(MemorySegment.ofArray(qkv));
-                w.o.refill(MemorySegment.ofArray(p.o.value()));
-                w.up.refill(MemorySegment.ofArray(p.up.value()));
-                w.down.refill(MemorySegment.ofArray(p.down.value()));
-                w.qkvT.refill(MemorySegment.ofArray(Backprop.transpose(qkv, 3 * H, H, transposed)));
-                w.oT.refill(MemorySegment.ofArray(Backprop.transpose(p.o.value(), H, H, transposed)));
-                w.upT.refill(MemorySegment.ofArray(Backprop.transpose(p.up.value(), I, H, transposed)));
-                w.downT.refill(MemorySegment.ofArray(Backprop.transpose(p.down.value(), H, I, transposed)));
-            }
+        if (stale) { // after an optimizer step: the same storage packed again, one layer per worker
+            kernels.parallel().forRange(layers.length, kernels.parallel().threads(), 1, (l0, l1) -> {
+                float[] qkv = new float[3 * H * H];
+                for (int l = l0; l < l1; l++) {
+                    Layer p = layers[l];
+                    Packed w = packed[l];
+                    System.arraycopy(p.q.value(), 0, qkv, 0, H * H);
+                    System.arraycopy(p.k.value(), 0, qkv, H * H, H * H);
+                    System.arraycopy(p.v.value(), 0, qkv, 2 * H * H, H * H);
+                    System.arraycopy(p.qb.value(), 0, w.qkvBias, 0, H);
+                    System.arraycopy(p.kb.value(), 0, w.qkvBias, H, H);
+                    System.arraycopy(p.vb.value(), 0, w.qkvBias, 2 * H, H);
+                    w.qkv.refill(MemorySegment.ofArray(qkv));
+                    w.o.refill(MemorySegment.ofArray(p.o.value()));
+                    w.up.refill(MemorySegment.ofArray(p.up.value()));
+                    w.down.refill(MemorySegment.ofArray(p.down.value()));
+                    w.qkvT.refillTransposed(qkv);
+                    w.oT.refillTransposed(p.o.value());
+                    w.upT.refillTransposed(p.up.value());
+                    w.downT.refillTransposed(p.down.value());
+                }
+            });
             stale = false;
         }
         return packed;
