@@ -192,8 +192,8 @@ final class TrainCommand implements Callable<Integer> {
             double rate = recent.size() < 2 ? Double.NaN : (s.step() - first[0]) / (s.seconds() - first[1]);
             String eta = Double.isNaN(rate) ? "?" : ProgressMeter.duration((s.totalSteps() - s.step()) / rate);
             String line = String.format(Locale.ROOT, "koembed train: step %d/%d, epoch %.2f, loss %.4f, lr %.3g, "
-                            + "%.2f steps/s, ETA %s", s.step(), s.totalSteps(), s.epoch(), s.loss(), s.learningRate(),
-                    rate, eta);
+                            + "%s steps/s, ETA %s", s.step(), s.totalSteps(), s.epoch(), s.loss(), s.learningRate(),
+                    Double.isNaN(rate) ? "?" : String.format(Locale.ROOT, "%.2f", rate), eta);
             if (terminal) {
                 err.print("\r" + line + "\u001b[K");
                 lineOpen = true;

@@ -144,16 +144,16 @@ public final class Trainer {
                         }
                         listener.onCheckpoint(step, c.directory());
                         // keep the best and the last, as save_total_limit with load_best_model_at_end does
-                        if (last != null && last != best) {
-                            deleteTree(last.directory());
-                        }
+                        Checkpoint previousLast = last, previousBest = best;
                         if (isBest) {
-                            if (best != null && best != last) {
-                                deleteTree(best.directory());
-                            }
                             best = c;
                         }
                         last = c;
+                        for (Checkpoint old : new Checkpoint[] {previousLast, previousBest}) {
+                            if (old != null && old != last && old != best) {
+                                deleteTree(old.directory());
+                            }
+                        }
                     }
                 }
             }
