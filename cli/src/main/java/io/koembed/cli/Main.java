@@ -42,7 +42,13 @@ public final class Main {
             // A usage error found by a command exits as picocli's own parse errors do.
             return e instanceof UsageError ? commandLine.getCommandSpec().exitCodeOnInvalidInput() : 1;
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) { // picocli hands Errors on; this one has a remedy to tell
+            err.println("koembed: error: " + describe(e));
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;

@@ -107,7 +107,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        LossFunction lossFunction = LossFunction.parse(loss);
+        LossFunction lossFunction;
+        try {
+            lossFunction = LossFunction.parse(loss);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--loss: " + e.getMessage());
+        }
         if (Files.exists(out)) {
             throw new UsageError("--out " + out + " already exists: choose a new folder (nothing is overwritten)");
         }
@@ -169,18 +174,27 @@ final class TrainCommand implements Callable<Integer> {
             this.terminal = console != null && console.isTerminal();
         }
 
+        /** (step, seconds) of the last steps: the rate is measured over them, not since the model was loading. */
+        private final java.util.ArrayDeque<double[]> recent = new java.util.ArrayDeque<>();
+
         @Override
         public synchronized void onStep(Step s) {
             last = s;
+            recent.addLast(new double[] {s.step(), s.seconds()});
+            if (recent.size() > 20) {
+                recent.removeFirst();
+            }
             long now = System.nanoTime();
             if (s.step() != s.totalSteps() && now - lastPrinted < (terminal ? 500_000_000L : 10_000_000_000L)) {
                 return;
             }
             lastPrinted = now;
-            double rate = s.step() / s.seconds();
+            double[] first = recent.peekFirst();
+            double rate = recent.size() < 2 ? Double.NaN : (s.step() - first[0]) / (s.seconds() - first[1]);
+            String eta = Double.isNaN(rate) ? "?" : ProgressMeter.duration((s.totalSteps() - s.step()) / rate);
             String line = String.format(Locale.ROOT, "koembed train: step %d/%d, epoch %.2f, loss %.4f, lr %.3g, "
-                            + "%.2f steps/s, ETA %s", s.step(), s.totalSteps(), s.epoch(), s.loss(), s.learningRate(),
-                    rate, ProgressMeter.duration((s.totalSteps() - s.step()) / rate));
+                            + "%s steps/s, ETA %s", s.step(), s.totalSteps(), s.epoch(), s.loss(), s.learningRate(),
+                    Double.isNaN(rate) ? "?" : String.format(Locale.ROOT, "%.2f", rate), eta);
             if (terminal) {
                 err.print("\r" + line + "\u001b[K");
                 lineOpen = true;

@@ -77,6 +77,64 @@ public final class PackedMatrix {
                 ? MemorySegment.ofArray(new float[Math.toIntExact(panels * panelElements)])
                 : arena.allocate(panels * panelElements * precision.bytes(), 64);
         float[] scales = precision == WeightPrecision.INT8 ? new float[rows] : null;
+        fill(w, rows, cols, precision, panelWidth, data, scales);
+        if (w.isMapped()) {
+            w.unload();
+        }
+        return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
+    }
+
+    /**
+     * Packs the transpose of {@code m} [rows, cols] (row-major floats) in float32: the matrix
+     * {@code Mᵀ} [cols, rows], as {@link #pack} would from a transposed copy, but with no transposition: in this
+     * layout a panel of Mᵀ holds, for each row of M, panelWidth consecutive elements of that row, so packing is
+     * one contiguous copy per (panel, row). Training uses it for the backward pass's {@code Wᵀ} and {@code Xᵀ}.
+     */
+    public static PackedMatrix packTransposed(float[] m, int rows, int cols, int panelWidth) {
+        if (rows < 1 || cols < 1 || panelWidth < 1 || m.length < (long) rows * cols) {
+            throw new IllegalArgumentException("cannot pack the transpose of " + rows + " x " + cols + " from "
+                    + m.length + " floats with panel width " + panelWidth);
+        }
+        int panels = (cols + panelWidth - 1) / panelWidth;
+        MemorySegment data = MemorySegment.ofArray(new float[Math.toIntExact((long) panels * panelWidth * rows)]);
+        PackedMatrix p = new PackedMatrix(cols, rows, panelWidth, WeightPrecision.FLOAT32, data, null);
+        p.refillTransposed(m);
+        return p;
+    }
+
+    /** {@link #packTransposed} again into this matrix's storage: {@code m} is [cols, rows] of this matrix. */
+    public void refillTransposed(float[] m) {
+        if (precision != WeightPrecision.FLOAT32 || m.length < (long) rows * cols) {
+            throw new IllegalArgumentException("refillTransposed needs a float32 matrix and " + rows + " x " + cols
+                    + " floats, has " + precision + " and " + m.length);
+        }
+        int nr = panelWidth, panels = panels();
+        for (int q = 0; q < panels; q++) {
+            int width = Math.min(nr, rows - q * nr); // the last panel's padding lanes stay zero
+            for (int c = 0; c < cols; c++) {
+                MemorySegment.copy(m, c * rows + q * nr, data, VectorOps.F32_LE, 4L * ((long) q * cols + c) * nr,
+                        width);
+            }
+        }
+    }
+
+    /**
+     * Packs {@code w} again into this matrix's storage, in place: for weights that change (training), so that each
+     * optimizer step does not allocate a new copy. Same shape as when packed.
+     */
+    public void refill(MemorySegment w) {
+        if (w.byteSize() < 4L * rows * cols) {
+            throw new IllegalArgumentException("cannot refill " + rows + " x " + cols + " from " + w.byteSize()
+                    + " bytes");
+        }
+        fill(w, rows, cols, precision, panelWidth, data, scales);
+    }
+
+    /** The packing itself: {@code w} [rows, cols] row-major into {@code data} (and int8's scales). */
+    private static void fill(MemorySegment w, int rows, int cols, WeightPrecision precision, int panelWidth,
+                             MemorySegment data, float[] scales) {
+        int panels = (rows + panelWidth - 1) / panelWidth;
+        long panelElements = (long) panelWidth * storedCols(precision, cols);
         // storedIndex(i, c) = columnStart[c] + laneOffset[i] in every layout: the rule once, a lookup per element
         int[] columnStart = new int[cols], laneOffset = new int[panelWidth];
         for (int c = 0; c < cols; c++) {
@@ -130,10 +188,6 @@ public final class PackedMatrix {
                 }
             }
         }
-        if (w.isMapped()) {
-            w.unload();
-        }
-        return new PackedMatrix(rows, cols, panelWidth, precision, data, scales);
     }
 
     /**

@@ -44,6 +44,14 @@ public final class ParallelOps {
     }
 
     /**
+     * Packs the transpose of {@code m} [rows, cols] in float32 for these kernels' matmul, without transposing it
+     * (see {@link PackedMatrix#packTransposed}): with it, {@code A · mᵀᵀ = A · m}.
+     */
+    public PackedMatrix packTransposed(float[] m, int rows, int cols) {
+        return PackedMatrix.packTransposed(m, rows, cols, ops.panelWidth(WeightPrecision.FLOAT32));
+    }
+
+    /**
      * {@code C[m, n] = A[m, k] · W[n, k]ᵀ + bias[n]} with {@code W} packed by {@link #pack}.
      *
      * @param bias null for none

@@ -21,6 +21,37 @@ class PackedMatrixTest {
     }
 
     @Test
+    void theTransposePacksAsATransposedCopyWouldAndRefillsInPlace() {
+        try (Arena arena = Arena.ofConfined()) {
+            // M [3, 5] = row r holds 10r + c; its transpose [5, 3] packed with panels of 4 (the last padded)
+            float[] m = new float[15], t = new float[15];
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 5; c++) {
+                    m[r * 5 + c] = 10 * r + c;
+                    t[c * 3 + r] = 10 * r + c;
+                }
+            }
+            PackedMatrix direct = PackedMatrix.packTransposed(m, 3, 5, 4);
+            PackedMatrix copied = PackedMatrix.pack(stored(arena, t), 5, 3, WeightPrecision.FLOAT32, 4, arena);
+            assertEquals(5, direct.rows());
+            assertEquals(3, direct.cols());
+            float[] a = new float[12], b = new float[12];
+            for (int q = 0; q < 2; q++) {
+                direct.decodePanel(q, a);
+                copied.decodePanel(q, b);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, "panel " + q);
+            }
+            for (int i = 0; i < 15; i++) {
+                m[i] = -m[i];
+            }
+            direct.refillTransposed(m);
+            assertEquals(-21f, direct.get(1, 2)); // element (1, 2) of Mᵀ is M[2, 1] = 21, negated
+            direct.refill(stored(arena, t)); // refill from the transposed copy: back to the values packed first
+            assertEquals(21f, direct.get(1, 2));
+        }
+    }
+
+    @Test
     void float32KeepsEveryValueAndPadsTheLastPanel() {
         try (Arena arena = Arena.ofConfined()) {
             // W [5, 3] = row r holds 10r + c

@@ -1,5 +1,8 @@
 package io.koembed.train;
 
+import io.koembed.tensor.Parallel;
+
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,27 +37,43 @@ public final class AdamW {
         this.weightDecay = weightDecay;
     }
 
-    /** One step at learning rate {@code lr} with the gradients the parameters hold. */
+    /**
+     * One step at learning rate {@code lr} with the gradients the parameters hold, in slices of at most a million
+     * elements on the shared pool (a real vocabulary's embedding table alone has 192 million).
+     */
     public void step(double lr) {
-        parameters.parallelStream().forEach(p -> {
+        List<Slice> slices = new ArrayList<>();
+        for (Parameter p : parameters) {
             if (p.hasGrad()) {
-                update(p, lr);
+                State s = state.computeIfAbsent(p, q -> new State(q.size()));
+                s.step++;
+                for (int from = 0; from < p.size(); from += SLICE) {
+                    slices.add(new Slice(p, s, from, Math.min(p.size(), from + SLICE)));
+                }
+            }
+        }
+        Parallel pool = Parallel.shared();
+        pool.forRange(slices.size(), pool.threads(), 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                update(slices.get(i), lr);
             }
         });
     }
 
-    private void update(Parameter p, double lr) {
-        State s;
-        synchronized (state) {
-            s = state.computeIfAbsent(p, q -> new State(q.size()));
-        }
-        s.step++;
+    private static final int SLICE = 1 << 20;
+
+    private record Slice(Parameter p, State s, int from, int to) {
+    }
+
+    private void update(Slice slice, double lr) {
+        Parameter p = slice.p();
+        State s = slice.s();
         float[] x = p.value(), g = p.grad(), m = s.m, v = s.v;
         float decay = p.decays() ? (float) (1 - lr * weightDecay) : 1f;
         double bc1 = 1 - Math.pow(beta1, s.step), bc2 = 1 - Math.pow(beta2, s.step);
         float stepSize = (float) (lr / bc1), bc2Sqrt = (float) Math.sqrt(bc2);
         float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps;
-        for (int i = 0; i < x.length; i++) {
+        for (int i = slice.from(); i < slice.to(); i++) {
             x[i] *= decay;
             m[i] = b1 * m[i] + (1 - b1) * g[i];
             v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];

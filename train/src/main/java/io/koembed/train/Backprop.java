@@ -123,21 +123,23 @@ final class Backprop {
         }
     }
 
-    /** {@code dst [cols, rows] = srcᵀ} of {@code src [rows, cols]}, in blocks that stay in cache. */
-    static float[] transpose(float[] src, int rows, int cols) {
+    /** {@code srcᵀ} [cols, rows] of {@code src [rows, cols]}, in blocks that stay in cache, bands on the pool. */
+    static float[] transpose(Parallel pool, float[] src, int rows, int cols) {
         float[] dst = new float[rows * cols];
         final int b = 32;
-        for (int r0 = 0; r0 < rows; r0 += b) {
-            int r1 = Math.min(rows, r0 + b);
-            for (int c0 = 0; c0 < cols; c0 += b) {
+        pool.forRange((cols + b - 1) / b, pool.threads(), 1, (band0, band1) -> {
+            for (int c0 = band0 * b; c0 < Math.min(cols, band1 * b); c0 += b) {
                 int c1 = Math.min(cols, c0 + b);
-                for (int r = r0; r < r1; r++) {
+                for (int r0 = 0; r0 < rows; r0 += b) {
+                    int r1 = Math.min(rows, r0 + b);
                     for (int c = c0; c < c1; c++) {
-                        dst[c * rows + r] = src[r * cols + c];
+                        for (int r = r0; r < r1; r++) {
+                            dst[c * rows + r] = src[r * cols + c];
+                        }
                     }
                 }
             }
-        }
+        });
         return dst;
     }
 

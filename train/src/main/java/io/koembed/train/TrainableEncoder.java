@@ -56,6 +56,7 @@ public final class TrainableEncoder implements AutoCloseable {
     private final Arena arena = Arena.ofAuto(); // unused by float32 packing, which stays on the heap
     private boolean gradientCheckpointing;
     private Packed[] packed;
+    private boolean stale = true;
 
     private TrainableEncoder(EncoderConfig config, ParallelOps kernels, Path configFile, Parameter word,
                              Parameter position, Parameter type, Parameter embNorm, Parameter embNormb,
@@ -141,7 +142,7 @@ public final class TrainableEncoder implements AutoCloseable {
 
     /** The Parameters' values changed (an optimizer step): the packed copies the kernels read are made again. */
     public void parametersChanged() {
-        packed = null;
+        stale = true;
     }
 
     /** What one layer's forward pass kept for its backward pass. */
@@ -377,9 +378,9 @@ public final class TrainableEncoder implements AutoCloseable {
 
     /** {@code dYᵀ X} [out, in] for dY [T, out] and X [T, in], on the matmul kernels (Xᵀ packed as the "weight"). */
     private float[] weightGradient(float[] dY, int T, int out, float[] x, int in) {
-        float[] dYt = Backprop.transpose(dY, T, out);   // [out, T]
-        float[] xT = Backprop.transpose(x, T, in);      // [in, T]: the matmul's W, one row per output column
-        PackedMatrix packedX = pack(xT, in, T);
+        float[] dYt = Backprop.transpose(kernels.parallel(), dY, T, out); // [out, T]
+        PackedMatrix packedX = kernels.packTransposed(x, T, in);          // Xᵀ [in, T]: one matmul "weight" row per
+                                                                          // output column
         float[] dW = new float[out * in];
         kernels.matmul(dYt, out, packedX, null, dW);
         return dW;
@@ -396,27 +397,43 @@ public final class TrainableEncoder implements AutoCloseable {
     }
 
     private Packed[] packedWeights() {
-        if (packed == null) {
-            int H = config.hiddenSize(), I = config.intermediateSize();
+        int H = config.hiddenSize(), I = config.intermediateSize();
+        if (packed == null) { // first use: allocate, with zeros, and fill below
             Packed[] all = new Packed[layers.length];
             for (int l = 0; l < layers.length; l++) {
-                Layer p = layers[l];
-                float[] qkv = new float[3 * H * H];
-                System.arraycopy(p.q.value(), 0, qkv, 0, H * H);
-                System.arraycopy(p.k.value(), 0, qkv, H * H, H * H);
-                System.arraycopy(p.v.value(), 0, qkv, 2 * H * H, H * H);
-                float[] qkvBias = new float[3 * H];
-                System.arraycopy(p.qb.value(), 0, qkvBias, 0, H);
-                System.arraycopy(p.kb.value(), 0, qkvBias, H, H);
-                System.arraycopy(p.vb.value(), 0, qkvBias, 2 * H, H);
-                all[l] = new Packed(pack(qkv, 3 * H, H), qkvBias, pack(p.o.value(), H, H),
-                        pack(p.up.value(), I, H), pack(p.down.value(), H, I),
-                        pack(Backprop.transpose(qkv, 3 * H, H), H, 3 * H),
-                        pack(Backprop.transpose(p.o.value(), H, H), H, H),
-                        pack(Backprop.transpose(p.up.value(), I, H), H, I),
-                        pack(Backprop.transpose(p.down.value(), H, I), I, H));
+                all[l] = new Packed(pack(new float[3 * H * H], 3 * H, H), new float[3 * H],
+                        pack(new float[H * H], H, H), pack(new float[I * H], I, H), pack(new float[H * I], H, I),
+                        kernels.packTransposed(new float[3 * H * H], 3 * H, H),
+                        kernels.packTransposed(new float[H * H], H, H),
+                        kernels.packTransposed(new float[I * H], I, H),
+                        kernels.packTransposed(new float[H * I], H, I));
             }
             packed = all;
+            stale = true;
+        }
+        if (stale) { // after an optimizer step: the same storage packed again, one layer per worker
+            kernels.parallel().forRange(layers.length, kernels.parallel().threads(), 1, (l0, l1) -> {
+                float[] qkv = new float[3 * H * H];
+                for (int l = l0; l < l1; l++) {
+                    Layer p = layers[l];
+                    Packed w = packed[l];
+                    System.arraycopy(p.q.value(), 0, qkv, 0, H * H);
+                    System.arraycopy(p.k.value(), 0, qkv, H * H, H * H);
+                    System.arraycopy(p.v.value(), 0, qkv, 2 * H * H, H * H);
+                    System.arraycopy(p.qb.value(), 0, w.qkvBias, 0, H);
+                    System.arraycopy(p.kb.value(), 0, w.qkvBias, H, H);
+                    System.arraycopy(p.vb.value(), 0, w.qkvBias, 2 * H, H);
+                    w.qkv.refill(MemorySegment.ofArray(qkv));
+                    w.o.refill(MemorySegment.ofArray(p.o.value()));
+                    w.up.refill(MemorySegment.ofArray(p.up.value()));
+                    w.down.refill(MemorySegment.ofArray(p.down.value()));
+                    w.qkvT.refillTransposed(qkv);
+                    w.oT.refillTransposed(p.o.value());
+                    w.upT.refillTransposed(p.up.value());
+                    w.downT.refillTransposed(p.down.value());
+                }
+            });
+            stale = false;
         }
         return packed;
     }

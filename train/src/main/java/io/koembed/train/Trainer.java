@@ -15,6 +15,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -68,23 +69,34 @@ public final class Trainer {
         }
         lossName.check(train);
         long started = System.nanoTime();
-        try (SentenceTransformer reference = SentenceTransformer.load(modelDir);
-             TrainableEncoder encoder = TrainableEncoder.load(modelDir, ParallelOps.shared())) {
-            TrainableHead head = TrainableHead.of(reference);
+        // The inference model gives the tokenization, the head's configuration and the evaluation before training;
+        // it is closed before training starts, so that its packed weights do not sit beside the trainable ones.
+        TrainableHead head;
+        int maxLength;
+        int[][][] tokens; // [example][text] token ids
+        StsEvaluation before = null;
+        EmbeddingSimilarityEvaluator evaluator = dev == null ? null : new EmbeddingSimilarityEvaluator(dev);
+        try (SentenceTransformer reference = SentenceTransformer.load(modelDir)) {
+            head = TrainableHead.of(reference);
+            maxLength = args.maxSeqLength() == 0 ? reference.maxSeqLength() : args.maxSeqLength();
+            tokens = tokenize(train, reference, maxLength);
+            if (evaluator != null) {
+                before = evaluator.evaluate(reference);
+            }
+        }
+        try (TrainableEncoder encoder = TrainableEncoder.load(modelDir, ParallelOps.shared())) {
+            if (maxLength > encoder.config().maxSequenceLength()) {
+                throw new IllegalArgumentException("--max-seq-length " + maxLength + " is more than the model's "
+                        + "position table allows (" + encoder.config().maxSequenceLength() + ")");
+            }
             encoder.setGradientCheckpointing(args.gradientCheckpointing());
             Loss loss = lossName.create(head.dimension(), train, args.seed());
             List<Parameter> parameters = new ArrayList<>(encoder.parameters());
             parameters.addAll(head.parameters());
             parameters.addAll(loss.parameters());
-            int maxLength = args.maxSeqLength() == 0 ? reference.maxSeqLength()
-                    : Math.min(args.maxSeqLength(), encoder.config().maxSequenceLength());
             Path checkpoints = out.resolve("checkpoints");
             Files.createDirectories(checkpoints);
-
-            EmbeddingSimilarityEvaluator evaluator = dev == null ? null : new EmbeddingSimilarityEvaluator(dev);
-            StsEvaluation before = null;
-            if (evaluator != null) {
-                before = evaluator.evaluate(reference);
+            if (before != null) {
                 before.writeCsv(out.resolve("eval"), 0, 0);
                 listener.onEvaluation(0, before, false);
             }
@@ -107,11 +119,13 @@ public final class Trainer {
                 int[] order = permutation(n, shuffling);
                 for (int b = 0; b < stepsPerEpoch; b++) {
                     List<TrainingExample> batch = new ArrayList<>();
+                    List<int[][]> batchTokens = new ArrayList<>();
                     for (int i = b * args.batchSize(); i < Math.min(n, (b + 1) * args.batchSize()); i++) {
                         batch.add(train.examples().get(order[i]));
+                        batchTokens.add(tokens[order[i]]);
                     }
                     double lr = args.learningRate() * schedule.factor(step);
-                    double lossValue = step(batch, reference, maxLength, encoder, head, loss, dropout);
+                    double lossValue = step(batch, batchTokens, encoder, head, loss, dropout);
                     double norm = args.maxGradNorm() > 0
                             ? GradientClipping.clipGlobalNorm(parameters, args.maxGradNorm())
                             : GradientClipping.globalNorm(parameters);
@@ -142,16 +156,16 @@ public final class Trainer {
                         }
                         listener.onCheckpoint(step, c.directory());
                         // keep the best and the last, as save_total_limit with load_best_model_at_end does
-                        if (last != null && last != best) {
-                            deleteTree(last.directory());
-                        }
+                        Checkpoint previousLast = last, previousBest = best;
                         if (isBest) {
-                            if (best != null && best != last) {
-                                deleteTree(best.directory());
-                            }
                             best = c;
                         }
                         last = c;
+                        for (Checkpoint old : new Checkpoint[] {previousLast, previousBest}) {
+                            if (old != null && old != last && old != best) {
+                                deleteTree(old.directory());
+                            }
+                        }
                     }
                 }
             }
@@ -170,6 +184,23 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Every text's token ids, once: as sentence-transformers' trainer tokenizes them (stripped, no prompt, cut to
+     * the maximum length); single texts have token type 0 throughout.
+     */
+    private static int[][][] tokenize(TrainingData data, SentenceTransformer model, int maxLength) {
+        int[][][] ids = new int[data.examples().size()][][];
+        java.util.Map<String, int[]> seen = new java.util.HashMap<>(); // NLI anchors repeat
+        for (int i = 0; i < ids.length; i++) {
+            List<String> texts = data.examples().get(i).texts();
+            ids[i] = new int[texts.size()][];
+            for (int c = 0; c < texts.size(); c++) {
+                ids[i][c] = seen.computeIfAbsent(texts.get(c), t -> model.tokenize(t, maxLength).ids());
+            }
+        }
+        return ids;
+    }
+
     private record Checkpoint(int step, Path directory, StsEvaluation evaluation) {
         double score() {
             return evaluation == null ? step : evaluation.metric("spearman_cosine");
@@ -177,15 +208,16 @@ public final class Trainer {
     }
 
     /** Forward, loss and backward of one batch; the gradients are added into the parameters. */
-    private static double step(List<TrainingExample> batch, SentenceTransformer tokens, int maxLength,
-                               TrainableEncoder encoder, TrainableHead head, Loss loss, Dropout dropout) {
+    private static double step(List<TrainingExample> batch, List<int[][]> tokens, TrainableEncoder encoder,
+                               TrainableHead head, Loss loss, Dropout dropout) {
         int rows = batch.size(), columns = batch.get(0).texts().size();
         // column-major: every first text, then every second, ..., as sentence-transformers feeds one column at a
         // time; packed without padding, each sequence attends only to itself, so one pass computes them all
         List<Encoding> encodings = new ArrayList<>(rows * columns);
         for (int c = 0; c < columns; c++) {
-            for (TrainingExample e : batch) {
-                encodings.add(tokens.tokenize(e.texts().get(c), maxLength));
+            for (int[][] example : tokens) {
+                int[] ids = example[c];
+                encodings.add(new Encoding(ids, new int[ids.length], Collections.nCopies(ids.length, "")));
             }
         }
         EncoderConfig config = encoder.config();
