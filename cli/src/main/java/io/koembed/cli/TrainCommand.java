@@ -101,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--gradient-checkpointing",
             description = "Keep only each layer's input and recompute the layer in the backward pass: much less "
-                    + "memory for long texts or large batches, about a third more time.")
+                    + "memory for long texts or large batches, for about a third more arithmetic.")
     boolean gradientCheckpointing;
 
     @Override
