@@ -200,6 +200,35 @@ class TrainableHeadTest {
                 Files.list(saved.resolve("2_Dense")).map(f -> f.getFileName().toString()).sorted().toList());
     }
 
+    /** The Trainer trains a model with Dense and Normalize: two CoSENT steps change the saved Dense weights. */
+    @Test
+    void aModelWithDenseTrainsThroughTheTrainer() throws IOException {
+        Path source = modelWithDenseAndNormalize(dir.resolve("source"));
+        List<String> lines = Files.readAllLines(io.koembed.eval.StsDataset.dataDirectory()
+                .resolve("korsts/sts-train.tsv"));
+        Path file = dir.resolve("train.tsv");
+        Files.write(file, lines.subList(0, 33));
+        Path out = dir.resolve("trained");
+        new Trainer(source, TrainingArguments.defaults().withEpochs(1).withBatchSize(16).withSeed(1),
+                new TrainingListener() {
+                    @Override
+                    public void onStep(Step s) {
+                        assertTrue(Double.isFinite(s.loss()), "loss " + s.loss());
+                    }
+                }).train(LossFunction.COSENT, TrainingData.scoredPairs(file), null, out);
+        try (SentenceTransformer before = SentenceTransformer.load(source);
+             SentenceTransformer after = SentenceTransformer.load(out)) {
+            float[] w0 = ((Dense) before.modulesAfterPooling().get(0)).weight();
+            float[] w1 = ((Dense) after.modulesAfterPooling().get(0)).weight();
+            double change = 0;
+            for (int i = 0; i < w0.length; i++) {
+                change = Math.max(change, Math.abs(w1[i] - w0[i]));
+            }
+            assertTrue(change > 1e-6, "the Dense weights moved by at most " + change);
+            assertEquals(16, after.dimension());
+        }
+    }
+
     // ---- backward against finite differences -----------------------------------------------------------------
 
     private static final int D = 6;
