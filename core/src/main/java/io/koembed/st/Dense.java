@@ -10,10 +10,54 @@ import java.nio.file.Path;
  * sentence-transformers' Dense module: {@code activation(W·x + b)}, with its config.json (in_features,
  * out_features, bias, activation_function) and weights {@code linear.weight} [out, in] and {@code linear.bias}
  * (in model.safetensors, or pytorch_model.bin in older models).
+ *
+ * <p>Public so that fine-tuning can read a loaded model's weights ({@link #weight()} and {@link #bias()} are
+ * copies) and run this very forward pass over the weights it trains.
+ *
+ * @param path       the module's folder as modules.json names it, e.g. {@code 2_Dense}
+ * @param in         in_features
+ * @param out        out_features
+ * @param weight     {@code linear.weight}, row-major [out, in]; kept, not copied
+ * @param bias       {@code linear.bias} [out]; zeros when the module has none; kept, not copied
+ * @param hasBias    whether the module has a bias (config.json's {@code bias})
+ * @param activation the activation applied to every output
  */
-record Dense(int in, int out, float[] weight, float[] bias, Activation activation) implements VectorModule {
+public record Dense(String path, int in, int out, float[] weight, float[] bias, boolean hasBias,
+                    Activation activation) implements VectorModule {
 
-    enum Activation {
+    public Dense {
+        if (weight.length != (long) in * out || bias.length != out) {
+            throw new IllegalArgumentException("Dense " + path + ": expected a weight of " + out + " x " + in
+                    + " and a bias of " + out + ", got " + weight.length + " and " + bias.length + " values");
+        }
+        if (!hasBias && !allZero(bias)) {
+            throw new IllegalArgumentException("Dense " + path + " has no bias, but non-zero bias values were given");
+        }
+    }
+
+    private static boolean allZero(float[] v) {
+        for (float f : v) {
+            if (f != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A copy of {@code linear.weight}, row-major [out, in]. */
+    @Override
+    public float[] weight() {
+        return weight.clone();
+    }
+
+    /** A copy of {@code linear.bias} (zeros when the module has none). */
+    @Override
+    public float[] bias() {
+        return bias.clone();
+    }
+
+    /** The activations sentence-transformers' Dense may be configured with, by their torch class names. */
+    public enum Activation {
         IDENTITY("torch.nn.modules.linear.Identity"),
         TANH("torch.nn.modules.activation.Tanh"),
         RELU("torch.nn.modules.activation.ReLU"),
@@ -25,7 +69,8 @@ record Dense(int in, int out, float[] weight, float[] bias, Activation activatio
             this.torchName = torchName;
         }
 
-        float apply(float x) {
+        /** The activation of one value, as inference computes it. */
+        public float apply(float x) {
             return switch (this) {
                 case IDENTITY -> x;
                 case TANH -> (float) Math.tanh(x);
@@ -35,7 +80,9 @@ record Dense(int in, int out, float[] weight, float[] bias, Activation activatio
         }
     }
 
-    static Dense load(Path dir) {
+    /** The Dense module in folder {@code path} (as modules.json names it) of the model in {@code modelDir}. */
+    static Dense load(Path modelDir, String path) {
+        Path dir = modelDir.resolve(path);
         Path configFile = dir.resolve("config.json");
         JsonNode config = JsonFiles.readObject(configFile);
         int in = positiveInt(configFile, config, "in_features");
@@ -54,7 +101,7 @@ record Dense(int in, int out, float[] weight, float[] bias, Activation activatio
         try (Checkpoint st = Checkpoint.open(dir)) {
             float[] w = readChecked(st, "linear.weight", out, in);
             float[] b = hasBias ? readChecked(st, "linear.bias", out) : new float[out];
-            return new Dense(in, out, w, b, activation);
+            return new Dense(path, in, out, w, b, hasBias, activation);
         }
     }
 

@@ -74,7 +74,7 @@ final class ModelDirectory {
                                 : Pooling.fromConfig(dir.resolve(m.path).resolve("config.json"),
                                         JsonFiles.readObject(dir.resolve(m.path).resolve("config.json")));
                     }
-                    case DENSE -> after.add(Dense.load(dir.resolve(m.path)));
+                    case DENSE -> after.add(Dense.load(dir, m.path));
                     case NORMALIZE -> after.add(new Normalize());
                     default -> throw ModelFormatException.in(modulesFile, "module type '" + m.type
                             + "' is not supported (supported: Transformer, Pooling, Dense, Normalize)");

@@ -3,7 +3,7 @@ package io.koembed.st;
 import io.koembed.tensor.VectorOps;
 
 /** sentence-transformers' Normalize module: L2 normalization with torch's eps of 1e-12 on the norm. */
-record Normalize() implements VectorModule {
+public record Normalize() implements VectorModule {
 
     @Override
     public float[] apply(float[] v) {

@@ -332,12 +332,9 @@ public final class SentenceTransformer implements AutoCloseable {
         return pooling;
     }
 
-    /**
-     * The sentence-transformers modules after pooling, in modules.json order, by their class names: "Dense" or
-     * "Normalize".
-     */
-    public List<String> modulesAfterPooling() {
-        return afterPooling.stream().map(m -> m instanceof Dense ? "Dense" : "Normalize").toList();
+    /** The sentence-transformers modules after pooling ({@link Dense}, {@link Normalize}), in modules.json order. */
+    public List<VectorModule> modulesAfterPooling() {
+        return afterPooling;
     }
 
     public Path directory() {

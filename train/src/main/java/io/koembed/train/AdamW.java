@@ -72,11 +72,14 @@ public final class AdamW {
         float decay = p.decays() ? (float) (1 - lr * weightDecay) : 1f;
         double bc1 = 1 - Math.pow(beta1, s.step), bc2 = 1 - Math.pow(beta2, s.step);
         float stepSize = (float) (lr / bc1), bc2Sqrt = (float) Math.sqrt(bc2);
+        // torch turns each Python-float scalar into float32 as it applies it: 1 - β is taken in double first
+        // (1 - 0.999f in float would be 0.00099998713, 1.3e-5 off, and v̂ with it)
         float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps;
+        float a1 = (float) (1 - beta1), a2 = (float) (1 - beta2);
         for (int i = slice.from(); i < slice.to(); i++) {
             x[i] *= decay;
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            m[i] = b1 * m[i] + a1 * g[i];
+            v[i] = b2 * v[i] + a2 * g[i] * g[i];
             x[i] -= stepSize * m[i] / ((float) Math.sqrt(v[i]) / bc2Sqrt + e);
         }
     }

@@ -1,19 +1,16 @@
 package io.koembed.train;
 
-import io.koembed.st.Pooling;
-
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Each loss's and each pooling mode's gradient against central finite differences of a plain double-precision
+ * Each loss's gradient against central finite differences of a plain double-precision
  * reference written here (h = 1e-6, so the differences are good to about 1e-9); tolerance 1e-5 of the largest
- * gradient, the float32 rounding of the code under test.
+ * gradient, the float32 rounding of the code under test. The head's gradients are checked in {@link TrainableHeadTest}.
  */
 class LossGradientTest {
 
@@ -170,94 +167,5 @@ class LossGradientTest {
             }
             return total / N;
         });
-    }
-
-    /** The head's backward for every pooling mode (and Normalize) against differences of a double pooling. */
-    @Test
-    void everyPoolingModeAndNormalize() {
-        int[] starts = {0, 4, 5, 9}; // sequences of 4, 1 and 4 tokens
-        int[] prompts = {2, 0, 1};
-        SplittableRandom r = new SplittableRandom(6);
-        float[] hidden = new float[9 * D];
-        for (int i = 0; i < hidden.length; i++) {
-            hidden[i] = (float) r.nextGaussian();
-        }
-        for (Pooling.Mode mode : Pooling.Mode.values()) {
-            for (boolean includePrompt : new boolean[] {true, false}) {
-                for (boolean normalize : new boolean[] {false, true}) {
-                    TrainableHead head = new TrainableHead(new Pooling(D, List.of(mode), includePrompt), normalize);
-                    TrainableHead.HeadPass pass = head.forward(hidden, D, starts, prompts);
-                    float[][] upstream = new float[3][D]; // L = Σ embedding · upstream
-                    for (float[] u : upstream) {
-                        for (int i = 0; i < D; i++) {
-                            u[i] = (float) r.nextGaussian();
-                        }
-                    }
-                    float[] grad = head.backward(pass, upstream);
-                    String what = mode + (includePrompt ? "" : " without prompt") + (normalize ? " + Normalize" : "");
-                    for (int t = 0; t < 9; t++) {
-                        for (int i = 0; i < D; i++) {
-                            double[] x = new double[hidden.length];
-                            for (int k = 0; k < x.length; k++) {
-                                x[k] = hidden[k];
-                            }
-                            double h = 1e-6;
-                            x[t * D + i] += h;
-                            double up = objective(x, starts, prompts, mode, includePrompt, normalize, upstream);
-                            x[t * D + i] -= 2 * h;
-                            double down = objective(x, starts, prompts, mode, includePrompt, normalize, upstream);
-                            assertEquals((up - down) / (2 * h), grad[t * D + i], 1e-5, what + " token " + t + " " + i);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Σ over sequences of pooled(·normalized) · upstream, in double, written from sentence-transformers' rules. */
-    private static double objective(double[] x, int[] starts, int[] prompts, Pooling.Mode mode, boolean includePrompt,
-                                    boolean normalize, float[][] upstream) {
-        double total = 0;
-        for (int s = 0; s < 3; s++) {
-            int start = starts[s], len = starts[s + 1] - start, first = includePrompt ? 0 : Math.min(prompts[s], len);
-            double[] v = new double[D];
-            double weights = 0;
-            for (int t = first; t < len; t++) {
-                weights += mode == Pooling.Mode.WEIGHTED_MEAN ? t + 1 : 1;
-            }
-            for (int i = 0; i < D; i++) {
-                switch (mode) {
-                    case CLS -> v[i] = x[start * D + i];
-                    case LAST_TOKEN -> v[i] = len > first ? x[(start + len - 1) * D + i] : 0;
-                    case MAX -> {
-                        double m = -1e9;
-                        for (int t = first; t < len; t++) {
-                            m = Math.max(m, x[(start + t) * D + i]);
-                        }
-                        v[i] = m;
-                    }
-                    default -> {
-                        double sum = 0;
-                        for (int t = first; t < len; t++) {
-                            sum += x[(start + t) * D + i] * (mode == Pooling.Mode.WEIGHTED_MEAN ? t + 1 : 1);
-                        }
-                        double denominator = Math.max(weights, 1e-9);
-                        v[i] = sum / (mode == Pooling.Mode.MEAN_SQRT_LEN ? Math.sqrt(denominator) : denominator);
-                    }
-                }
-            }
-            double norm = 1;
-            if (normalize) {
-                double sq = 0;
-                for (double a : v) {
-                    sq += a * a;
-                }
-                norm = Math.max(Math.sqrt(sq), 1e-12);
-            }
-            for (int i = 0; i < D; i++) {
-                total += v[i] / norm * upstream[s][i];
-            }
-        }
-        return total;
     }
 }
