@@ -99,6 +99,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-dropout", description = "Train with dropout off.")
     boolean noDropout;
 
+    @Option(names = "--no-duplicates",
+            description = "Make no batch hold the same text twice, as sentence-transformers' NoDuplicatesBatchSampler "
+                    + "(recommended with mnrl, where a repeated text counts as a wrong negative).")
+    boolean noDuplicates;
+
     @Option(names = "--gradient-checkpointing",
             description = "Keep only each layer's input and recompute the layer in the backward pass: much less "
                     + "memory for long texts or large batches, for about a third more arithmetic.")
@@ -119,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingArguments args;
         try {
             args = new TrainingArguments(epochs, batchSize, lr, warmupRatio, weightDecay, 1.0, seed, maxSeqLength,
-                    evalSteps, !noDropout, gradientCheckpointing);
+                    evalSteps, !noDropout, gradientCheckpointing, noDuplicates);
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }
@@ -127,7 +132,8 @@ final class TrainCommand implements Callable<Integer> {
         StsDataset devSet = dev == null ? null : StsDataset.resolve(dev);
         Path modelDir = ModelLocator.locate(model, revision, err);
         err.println("koembed train: " + data.examples().size() + " examples from " + train + ", " + lossFunction
-                + ", " + args.stepsPerEpoch(data.examples().size()) * epochs + " steps");
+                + ", " + (noDuplicates ? "at least " : "") + args.stepsPerEpoch(data.examples().size()) * epochs
+                + " steps");
         err.flush();
 
         TrainProgress progress = new TrainProgress(err);

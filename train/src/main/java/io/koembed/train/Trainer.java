@@ -15,6 +15,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -102,13 +103,19 @@ public final class Trainer {
             }
 
             int n = train.examples().size();
-            int stepsPerEpoch = args.stepsPerEpoch(n);
-            int total = stepsPerEpoch * args.epochs();
+            // every epoch's batches up front (the shuffles drawn in epoch order), so that the schedule knows the
+            // number of steps even when the no-duplicates sampler makes more batches than n / batch size
+            SplittableRandom shuffling = new SplittableRandom(args.seed());
+            List<int[][]> plan = new ArrayList<>();
+            for (int epoch = 0; epoch < args.epochs(); epoch++) {
+                int[] order = permutation(n, shuffling);
+                plan.add(args.noDuplicates() ? noDuplicateBatches(order, args.batchSize(), train.examples())
+                        : consecutiveBatches(order, args.batchSize()));
+            }
+            int total = plan.stream().mapToInt(e -> e.length).sum();
             LinearSchedule schedule = new LinearSchedule(args.warmupSteps(total), total);
             AdamW optimizer = new AdamW(parameters, 0.9, 0.999, 1e-8, args.weightDecay());
-            SplittableRandom shuffling = new SplittableRandom(args.seed());
             Dropout dropout = args.dropout() ? Dropout.fromConfig(encoder.configFile(), args.seed() + 1) : Dropout.OFF;
-            int evalEvery = args.evalSteps() == 0 ? stepsPerEpoch : args.evalSteps();
 
             Checkpoint last = null, best = null;
             int step = 0;
@@ -116,14 +123,15 @@ public final class Trainer {
             double lossSinceLog = 0;
             int stepsSinceLog = 0;
             for (int epoch = 0; epoch < args.epochs(); epoch++) {
-                int[] order = permutation(n, shuffling);
-                for (int b = 0; b < stepsPerEpoch; b++) {
+                int[][] batches = plan.get(epoch);
+                for (int b = 0; b < batches.length; b++) {
                     List<TrainingExample> batch = new ArrayList<>();
                     List<int[][]> batchTokens = new ArrayList<>();
-                    for (int i = b * args.batchSize(); i < Math.min(n, (b + 1) * args.batchSize()); i++) {
-                        batch.add(train.examples().get(order[i]));
-                        batchTokens.add(tokens[order[i]]);
+                    for (int i : batches[b]) {
+                        batch.add(train.examples().get(i));
+                        batchTokens.add(tokens[i]);
                     }
+                    double epochs = epoch + (b + 1.0) / batches.length;
                     double lr = args.learningRate() * schedule.factor(step);
                     double lossValue = step(batch, batchTokens, encoder, head, loss, dropout);
                     double norm = args.maxGradNorm() > 0
@@ -137,11 +145,11 @@ public final class Trainer {
                     step++;
                     lossSinceLog += lossValue;
                     stepsSinceLog++;
-                    listener.onStep(new TrainingListener.Step(step, total, epoch + (b + 1.0) / stepsPerEpoch,
-                            lossValue, lr, norm, (System.nanoTime() - started) / 1e9));
+                    listener.onStep(new TrainingListener.Step(step, total, epochs, lossValue, lr, norm,
+                            (System.nanoTime() - started) / 1e9));
 
-                    if (step % evalEvery == 0 || step == total) {
-                        double epochs = epoch + (b + 1.0) / stepsPerEpoch;
+                    boolean due = args.evalSteps() > 0 ? step % args.evalSteps() == 0 : b == batches.length - 1;
+                    if (due || step == total) {
                         ModelCard card = new ModelCard(modelDir.toString(), train, loss.name(), args,
                                 head.dimension(), maxLength, step, total, (System.nanoTime() - started) / 1e9, log,
                                 before, null);
@@ -285,6 +293,46 @@ public final class Trainer {
                 }
             }
         }
+    }
+
+    /** Consecutive slices of the shuffled order; the last may be smaller (transformers keeps it). */
+    private static int[][] consecutiveBatches(int[] order, int size) {
+        int[][] batches = new int[(order.length + size - 1) / size][];
+        for (int b = 0; b < batches.length; b++) {
+            batches[b] = Arrays.copyOfRange(order, b * size, Math.min(order.length, (b + 1) * size));
+        }
+        return batches;
+    }
+
+    /**
+     * sentence-transformers' {@code NoDuplicatesBatchSampler}: each batch takes, in shuffled order, the remaining
+     * examples that share no text with those already in it, until it is full; the examples passed over wait for a
+     * later batch. The last batch may be smaller.
+     */
+    static int[][] noDuplicateBatches(int[] order, int size, List<TrainingExample> examples) {
+        java.util.LinkedHashSet<Integer> remaining = new java.util.LinkedHashSet<>();
+        for (int i : order) {
+            remaining.add(i);
+        }
+        List<int[]> batches = new ArrayList<>();
+        while (!remaining.isEmpty()) {
+            java.util.Set<String> texts = new java.util.HashSet<>();
+            List<Integer> batch = new ArrayList<>();
+            for (int i : remaining) {
+                List<String> t = examples.get(i).texts();
+                if (t.stream().anyMatch(texts::contains)) {
+                    continue;
+                }
+                batch.add(i);
+                texts.addAll(t);
+                if (batch.size() == size) {
+                    break;
+                }
+            }
+            batch.forEach(remaining::remove);
+            batches.add(batch.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return batches.toArray(new int[0][]);
     }
 
     private static int[] permutation(int n, SplittableRandom random) {

@@ -18,12 +18,15 @@ package io.koembed.train;
  * @param evalSteps             evaluate (with a dev set) and write a checkpoint every this many steps; 0 = at the end of
  *                              each epoch
  * @param dropout               whether dropout is on, with the rates in config.json (transformers trains with it)
+ * @param noDuplicates          batches as sentence-transformers' {@code NoDuplicatesBatchSampler} makes them: no text twice
+ *                              in one batch (for MultipleNegativesRankingLoss, where a repeated text would count as
+ *                              a wrong negative); off, as sentence-transformers' default batch sampler
  * @param gradientCheckpointing keep only each layer's input and recompute the layer in the backward pass: about a
  *                              tenth of the activation memory for a third more compute
  */
 public record TrainingArguments(int epochs, int batchSize, double learningRate, double warmupRatio, double weightDecay,
                                 double maxGradNorm, long seed, int maxSeqLength, int evalSteps, boolean dropout,
-                                boolean gradientCheckpointing) {
+                                boolean gradientCheckpointing, boolean noDuplicates) {
 
     public TrainingArguments {
         require(epochs >= 1, "epochs must be at least 1, got " + epochs);
@@ -46,62 +49,67 @@ public record TrainingArguments(int epochs, int batchSize, double learningRate, 
 
     /** transformers' defaults. */
     public static TrainingArguments defaults() {
-        return new TrainingArguments(3, 8, 5e-5, 0, 0, 1.0, 42, 0, 0, true, false);
+        return new TrainingArguments(3, 8, 5e-5, 0, 0, 1.0, 42, 0, 0, true, false, false);
     }
 
     public TrainingArguments withEpochs(int v) {
         return new TrainingArguments(v, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withBatchSize(int v) {
         return new TrainingArguments(epochs, v, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withLearningRate(double v) {
         return new TrainingArguments(epochs, batchSize, v, warmupRatio, weightDecay, maxGradNorm, seed,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withWarmupRatio(double v) {
         return new TrainingArguments(epochs, batchSize, learningRate, v, weightDecay, maxGradNorm, seed,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withWeightDecay(double v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, v, maxGradNorm, seed,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withMaxGradNorm(double v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, v, seed,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withSeed(long v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, v,
-                maxSeqLength, evalSteps, dropout, gradientCheckpointing);
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withMaxSeqLength(int v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
-                v, evalSteps, dropout, gradientCheckpointing);
+                v, evalSteps, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withEvalSteps(int v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
-                maxSeqLength, v, dropout, gradientCheckpointing);
+                maxSeqLength, v, dropout, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withDropout(boolean v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
-                maxSeqLength, evalSteps, v, gradientCheckpointing);
+                maxSeqLength, evalSteps, v, gradientCheckpointing, noDuplicates);
     }
 
     public TrainingArguments withGradientCheckpointing(boolean v) {
         return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
-                maxSeqLength, evalSteps, dropout, v);
+                maxSeqLength, evalSteps, dropout, v, noDuplicates);
+    }
+
+    public TrainingArguments withNoDuplicates(boolean v) {
+        return new TrainingArguments(epochs, batchSize, learningRate, warmupRatio, weightDecay, maxGradNorm, seed,
+                maxSeqLength, evalSteps, dropout, gradientCheckpointing, v);
     }
 
     /** Optimizer steps of one epoch over {@code examples} examples. */

@@ -96,6 +96,20 @@ class TrainerTest {
         }
     }
 
+    /** sentence-transformers' NoDuplicatesBatchSampler on a hand-made case. */
+    @Test
+    void noDuplicateBatchesPassOverExamplesThatRepeatATextOfTheBatch() {
+        List<TrainingExample> examples = List.of(
+                TrainingExample.of(0, "a", "b"),   // 0
+                TrainingExample.of(0, "b", "c"),   // 1 shares b with 0
+                TrainingExample.of(0, "d", "e"),   // 2
+                TrainingExample.of(0, "a", "f"),   // 3 shares a with 0
+                TrainingExample.of(0, "g", "h"));  // 4
+        int[][] batches = Trainer.noDuplicateBatches(new int[] {0, 1, 2, 3, 4}, 2, examples);
+        // [0, 2] (1 passed over), then [1, 3] (a and b apart again), then [4]
+        assertArrayEquals(new int[][] {{0, 2}, {1, 3}, {4}}, batches);
+    }
+
     @Test
     void anExistingOutputFolderIsRefusedBeforeTraining(@TempDir Path tmp) throws IOException {
         TrainingData data = korStsTrain(10, tmp);
