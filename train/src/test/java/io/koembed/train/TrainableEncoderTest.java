@@ -11,6 +11,7 @@ import io.koembed.train.TrainableEncoder.EncoderPass;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -46,11 +47,11 @@ class TrainableEncoderTest {
                 List<Encoding> encodings = TEXTS.stream().map(st::tokenize).toList();
                 float[] hidden = encoder.forward(PackedBatch.pack(encodings, encoder.config()), Dropout.OFF).hidden();
                 List<float[]> expected = inference.forward(encodings);
+                // the same operations on the same kernels in the same order: the same bits, not merely close
                 int at = 0;
                 for (float[] e : expected) {
-                    for (float v : e) {
-                        assertEquals(v, hidden[at++], 2e-5, fixture);
-                    }
+                    assertArrayEquals(e, Arrays.copyOfRange(hidden, at, at + e.length), fixture);
+                    at += e.length;
                 }
                 assertEquals(hidden.length, at);
             }
@@ -164,7 +165,10 @@ class TrainableEncoderTest {
                     double down = loss(ref.forward(b, hp, ap, dropoutSeed), r);
                     values[e] = keep;
                     double numeric = (up - down) / (2 * h);
-                    double tolerance = 2e-3 * Math.max(scale, 1e-3) + 1e-3 * Math.abs(numeric);
+                    // a gradient that is zero in exact arithmetic (the key bias: softmax ignores what is added to
+                    // all of a row's scores) is float32 rounding of sums of O(1) terms, a few 1e-6: the floor 1e-2
+                    // of the scale says so
+                    double tolerance = 2e-3 * Math.max(scale, 1e-2) + 1e-3 * Math.abs(numeric);
                     assertEquals(numeric, grad[e], tolerance, name + "[" + e + "]");
                     checked++;
                 }
