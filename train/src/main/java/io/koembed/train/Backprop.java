@@ -286,11 +286,7 @@ final class Backprop {
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < len; j++) {
                         int k = (start + j) * stride + hidden + h * d;
-                        float dot = 0f;
-                        for (int c = 0; c < d; c++) {
-                            dot = Math.fma(qkv[q + c], qkv[k + c], dot);
-                        }
-                        probs[row + j] = dot * scale;
+                        probs[row + j] = dot(qkv, q, qkv, k, d) * scale;
                         max = Math.max(max, probs[row + j]);
                     }
                     float sum = 0f;
@@ -313,10 +309,7 @@ final class Backprop {
                         if (p > 0) {
                             pij = Dropout.keep(seed, row + j, p) ? pij * keepScale : 0f;
                         }
-                        int v = (start + j) * stride + 2 * hidden + h * d;
-                        for (int c = 0; c < d; c++) {
-                            ctx[o + c] = Math.fma(pij, qkv[v + c], ctx[o + c]);
-                        }
+                        axpy(pij, qkv, (start + j) * stride + 2 * hidden + h * d, ctx, o, d);
                     }
                 }
             }
@@ -359,13 +352,8 @@ final class Backprop {
                         if (p > 0) {
                             mask = Dropout.keep(seed, row + j, p) ? keepScale : 0f;
                         }
-                        float dp = 0f;
-                        for (int c = 0; c < d; c++) {
-                            dp = Math.fma(dCtx[o + c], qkv[v + c], dp);
-                            // dv_j += P'_ij · dCtx_i
-                            dQkv[v + c] = Math.fma(pij * mask, dCtx[o + c], dQkv[v + c]);
-                        }
-                        dp *= mask;
+                        float dp = dot(dCtx, o, qkv, v, d) * mask;
+                        axpy(pij * mask, dCtx, o, dQkv, v, d); // dv_j += P'_ij · dCtx_i
                         dRow[j] = dp;
                         dot += pij * dp;
                     }
@@ -373,14 +361,35 @@ final class Backprop {
                     for (int j = 0; j < len; j++) {
                         float ds = probs[row + j] * (dRow[j] - dot) * scale;
                         int k = (start + j) * stride + hidden + h * d;
-                        for (int c = 0; c < d; c++) {
-                            dQkv[q + c] = Math.fma(ds, qkv[k + c], dQkv[q + c]);
-                            dQkv[k + c] = Math.fma(ds, qkv[q + c], dQkv[k + c]);
-                        }
+                        axpy(ds, qkv, k, dQkv, q, d);
+                        axpy(ds, qkv, q, dQkv, k, d);
                     }
                 }
             }
         });
+    }
+
+    /** {@code Σ a[ao + c] · b[bo + c]} over c in [0, n): four partial sums, so that the FMAs do not wait in line. */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int c = 0;
+        for (; c + 4 <= n; c += 4) {
+            s0 = Math.fma(a[ao + c], b[bo + c], s0);
+            s1 = Math.fma(a[ao + c + 1], b[bo + c + 1], s1);
+            s2 = Math.fma(a[ao + c + 2], b[bo + c + 2], s2);
+            s3 = Math.fma(a[ao + c + 3], b[bo + c + 3], s3);
+        }
+        for (; c < n; c++) {
+            s0 = Math.fma(a[ao + c], b[bo + c], s0);
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code y[yo + c] += alpha · x[xo + c]} over c in [0, n): a loop the JIT vectorizes. */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        for (int c = 0; c < n; c++) {
+            y[yo + c] = Math.fma(alpha, x[xo + c], y[yo + c]);
+        }
     }
 
     private static int rowChunks(Parallel pool, int rows) {

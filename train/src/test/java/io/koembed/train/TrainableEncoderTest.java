@@ -34,7 +34,14 @@ class TrainableEncoderTest {
             for (String t : TEXTS) {
                 encodings.add(st.tokenize(t));
             }
-            return PackedBatch.pack(encodings, encoder.config());
+            PackedBatch b = PackedBatch.pack(encodings, encoder.config());
+            if (encoder.config().typeVocabSize() > 1) {
+                // as a sentence pair's second segment: the last sequence's second half has token type 1, so that
+                // both rows of the type table get a gradient
+                int s = b.sequences() - 1, from = (b.starts()[s] + b.starts()[s + 1]) / 2;
+                Arrays.fill(b.typeIds(), from, b.starts()[s + 1], 1);
+            }
+            return b;
         }
     }
 
@@ -75,18 +82,21 @@ class TrainableEncoderTest {
 
     @Test
     void gradientCheckpointingGivesTheSameGradients() {
-        List<float[]> plain = gradients("tiny-xlmr-ko", false);
-        List<float[]> checkpointed = gradients("tiny-xlmr-ko", true);
-        for (int i = 0; i < plain.size(); i++) {
-            assertArrayEquals(plain.get(i), checkpointed.get(i));
+        for (boolean dropout : new boolean[] {true, false}) { // without, the forward pass keeps no probabilities
+            List<float[]> plain = gradients("tiny-xlmr-ko", false, dropout);
+            List<float[]> checkpointed = gradients("tiny-xlmr-ko", true, dropout);
+            for (int i = 0; i < plain.size(); i++) {
+                assertArrayEquals(plain.get(i), checkpointed.get(i), "dropout " + dropout);
+            }
         }
     }
 
-    private static List<float[]> gradients(String fixture, boolean checkpointing) {
+    private static List<float[]> gradients(String fixture, boolean checkpointing, boolean dropout) {
         try (TrainableEncoder encoder = TrainableEncoder.load(Fixtures.model(fixture), ParallelOps.shared())) {
             encoder.setGradientCheckpointing(checkpointing);
             PackedBatch b = batch(fixture, encoder);
-            EncoderPass pass = encoder.forward(b, new Dropout(0.1f, 0.1f, new SplittableRandom(3)));
+            EncoderPass pass = encoder.forward(b, dropout ? new Dropout(0.1f, 0.1f, new SplittableRandom(3))
+                    : Dropout.OFF);
             encoder.backward(pass, weights(b.tokens() * encoder.config().hiddenSize()));
             return encoder.parameters().stream().map(p -> p.grad().clone()).toList();
         }
@@ -148,6 +158,10 @@ class TrainableEncoderTest {
                         entries.add(b.ids()[pick.nextInt(b.tokens())] * H + pick.nextInt(H));
                     }
                     entries.add(7000 * H + 3); // a row no token uses: zero
+                } else if (name.equals("embeddings.token_type_embeddings.weight")) {
+                    for (int k = 0; k < 6; k++) { // the rows the batch uses, each
+                        entries.add(b.typeIds()[k % 2 == 0 ? 0 : b.tokens() - 1] * H + pick.nextInt(H));
+                    }
                 } else if (name.equals("embeddings.position_embeddings.weight")) {
                     for (int k = 0; k < 6; k++) {
                         entries.add(b.positions()[pick.nextInt(b.tokens())] * H + pick.nextInt(H));
