@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 
 /**
  * Not a test: a measurement. The encoder's training speed and the memory its forward pass keeps, on a model
- * directory, for a batch of the first KorSTS dev sentences:
+ * directory, for a batch of the first KorSTS dev pairs, each pair's two sentences one text:
  * {@code TrainingSpeed MODEL_DIR [SEQUENCES] [STEPS] [checkpointing]} (run from the repository's root). A step is
  * forward with the config's dropout, backward, and the repacking that follows an optimizer step. CPU seconds are the
  * whole process's (all pool threads), which a loaded machine does not inflate as it does wall time.
@@ -29,7 +29,8 @@ public final class TrainingSpeed {
         boolean checkpointing = args.length > 3 && args[3].equals("checkpointing");
         List<String> texts = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of("data/korsts/sts-dev.tsv")).subList(1, 1 + sequences)) {
-            texts.add(line.split("\t")[5]);
+            String[] f = line.split("\t");
+            texts.add(f[5] + " " + f[6]); // both sentences of a pair: some 25 tokens
         }
         TrainableEncoder encoder = TrainableEncoder.load(model, ParallelOps.shared());
         encoder.setGradientCheckpointing(checkpointing);
