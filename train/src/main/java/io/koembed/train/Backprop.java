@@ -143,40 +143,53 @@ final class Backprop {
 
     /**
      * The backward pass of a Linear layer {@code Y = X Wᵀ + b} (X [T, in], W [out, in]) on the matmul kernels:
-     * adds {@code dYᵀ X} into {@code dW} and the column sums of dY into {@code db}, and returns {@code dX = dY W}
-     * (with {@code wT}, W's transpose packed for the kernels).
+     * adds {@code dYᵀ X} into {@code dW} and the column sums of dY into {@code db}, and writes {@code dX = dY W}
+     * [T, in] into {@code dX} (with {@code wT}, W's transpose packed for the kernels).
      */
-    static float[] linearBackward(ParallelOps kernels, float[] dY, int T, float[] x, int in, int out,
-                                  PackedMatrix wT, float[] dW, float[] db, Scratch scratch) {
+    static void linearBackward(ParallelOps kernels, float[] dY, int T, float[] x, int in, int out, PackedMatrix wT,
+                               float[] dW, float[] db, float[] dX, Scratch scratch) {
         float[] g = weightGradient(kernels, dY, T, out, x, in, scratch);
         add(kernels.parallel(), g, 0, dW, 0, out * in);
         addColumnSums(kernels.parallel(), dY, T, out, db, 0);
-        float[] dX = new float[T * in];
         kernels.matmul(dY, T, wT, null, dX);
-        return dX;
     }
 
     /**
      * {@code dYᵀ X} [out, in] for dY [T, out] and X [T, in], on the matmul kernels: Xᵀ packed as the matmul's
-     * "weight" (one row per output column). Returned in the scratch array (its first out · in floats), valid until
+     * "weight" (one row per output column). Returned in a scratch array (its first out · in floats), valid until
      * the next call with the same scratch.
      */
     static float[] weightGradient(ParallelOps kernels, float[] dY, int T, int out, float[] x, int in,
                                   Scratch scratch) {
         float[] dYt = transpose(kernels.parallel(), dY, T, out, scratch.transposed(T * out)); // [out, T]
-        PackedMatrix packedX = kernels.packTransposed(x, T, in);                           // Xᵀ [in, T]
+        PackedMatrix packedX = scratch.packedTransposed(kernels, x, T, in);                  // Xᵀ [in, T]
         float[] dW = scratch.weightGradient(out * in);
         kernels.matmul(dYt, out, packedX, null, dW);
         return dW;
     }
 
     /**
-     * Arrays a backward pass reuses from one Linear layer to the next, and from step to step, instead of allocating
-     * a weight-sized array for each (a base model's would be some 340 MB per step). One per encoder; not for
-     * concurrent passes.
+     * Arrays a pass reuses from one layer to the next, and from step to step, instead of allocating its temporaries
+     * anew for each layer (a base model's backward pass would allocate some 700 MB per step of 700 tokens). Each
+     * array grows to the largest size asked for; callers use the sizes they ask for, never {@code length}. One per
+     * encoder; not for concurrent passes.
      */
     static final class Scratch {
         private float[] weightGradient = new float[0], transposed = new float[0];
+        private final float[][] buffers;
+        private final PackedMatrix[] packed = new PackedMatrix[2]; // the last two shapes of Xᵀ packed
+
+        Scratch(int buffers) {
+            this.buffers = new float[buffers][0];
+        }
+
+        /** Buffer number {@code slot}, of at least {@code size} floats; its contents are what the last user left. */
+        float[] buffer(int slot, int size) {
+            if (buffers[slot].length < size) {
+                buffers[slot] = new float[size];
+            }
+            return buffers[slot];
+        }
 
         float[] weightGradient(int size) {
             if (weightGradient.length < size) {
@@ -190,6 +203,30 @@ final class Backprop {
                 transposed = new float[size];
             }
             return transposed;
+        }
+
+        /**
+         * {@code x [T, in]}'s transpose packed, into the storage of an earlier one of the same shape when there is
+         * one: a pass packs the same two shapes (in = hidden and in = intermediate) for every layer.
+         */
+        PackedMatrix packedTransposed(ParallelOps kernels, float[] x, int T, int in) {
+            for (PackedMatrix p : packed) {
+                if (p != null && p.rows() == in && p.cols() == T) {
+                    p.refillTransposed(x);
+                    return p;
+                }
+            }
+            PackedMatrix p = kernels.packTransposed(x, T, in);
+            packed[1] = packed[0];
+            packed[0] = p;
+            return p;
+        }
+
+        /** Lets the arrays go. */
+        void release() {
+            weightGradient = transposed = new float[0];
+            java.util.Arrays.fill(buffers, new float[0]);
+            java.util.Arrays.fill(packed, null);
         }
     }
 

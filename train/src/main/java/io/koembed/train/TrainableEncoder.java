@@ -59,7 +59,7 @@ public final class TrainableEncoder implements AutoCloseable {
     private boolean gradientCheckpointing;
     private Packed[] packed;
     private boolean stale = true;
-    private final Backprop.Scratch scratch = new Backprop.Scratch();
+    private final Backprop.Scratch scratch = new Backprop.Scratch(BUFFERS);
 
     private TrainableEncoder(EncoderConfig config, ParallelOps kernels, Path configFile, Parameter word,
                              Parameter position, Parameter type, Parameter embNorm, Parameter embNormb,
@@ -234,7 +234,7 @@ public final class TrainableEncoder implements AutoCloseable {
             c.probSeed = dropout.nextSeed(dropout.attention());
             c.attentionSeed = dropout.nextSeed(dropout.hidden());
             c.outputSeed = dropout.nextSeed(dropout.hidden());
-            float[] out = layerForward(l, w[l], x, batch, offsets, c, dropout);
+            float[] out = layerForward(l, w[l], x, batch, offsets, c, dropout, !gradientCheckpointing, false);
             if (gradientCheckpointing) { // keep the input and the seeds only; backward computes the rest again
                 c.clearActivations();
             }
@@ -244,44 +244,58 @@ public final class TrainableEncoder implements AutoCloseable {
         return new EncoderPass(batch, x, embXhat, embRstd, embSeed, caches, dropout, offsets);
     }
 
+    // the scratch buffers of a pass (Backprop.Scratch#buffer): a layer's temporaries, and with checkpointing the
+    // activations of the one layer being computed again
+    private static final int X1 = 0, G = 1, QKV = 2, CONTEXT = 3, XHAT1 = 4, RSTD1 = 5, UP = 6, XHAT2 = 7, RSTD2 = 8,
+            PROBS = 9, OUT = 10, D_SUM2 = 11, D_F = 12, D_G = 13, D_CONTEXT = 14, D_QKV = 15, BUFFERS = 16;
+
     /**
      * One layer forward from {@code input}; fills {@code c} and returns the layer's output. Inference's operations
      * on inference's kernels, in its order, with dropout between them: without dropout, the same bits.
+     *
+     * @param keep      whether c's activations outlive the pass (else they are scratch buffers, valid until the
+     *                  next layer)
+     * @param recompute whether this is the backward pass computing the layer again (the output is not needed
+     *                  beyond this layer: a scratch buffer too)
      */
     private float[] layerForward(int l, Packed w, float[] input, PackedBatch batch, int[] offsets, LayerCache c,
-                                 Dropout dropout) {
+                                 Dropout dropout, boolean keep, boolean recompute) {
         Layer p = layers[l];
         int T = batch.tokens(), H = config.hiddenSize(), I = config.intermediateSize();
         float eps = config.layerNormEps();
         Parallel pool = kernels.parallel();
         c.input = input;
-        c.qkv = new float[T * 3 * H];
+        c.qkv = activation(keep, QKV, T * 3 * H);
         kernels.matmul(input, T, w.qkv, w.qkvBias, c.qkv);
-        c.context = new float[T * H];
+        c.context = activation(keep, CONTEXT, T * H);
         if (dropout.attention() > 0) { // the probabilities are kept: the mask applies to them
-            c.probs = new float[offsets[offsets.length - 1]];
+            c.probs = activation(keep, PROBS, offsets[offsets.length - 1]);
             Backprop.attention(pool, c.qkv, batch.starts(), H, config.numAttentionHeads(), offsets, c.probs,
                     c.context, c.probSeed, dropout.attention());
         } else { // inference's kernel; the backward pass computes the probabilities again
             kernels.attention(c.qkv, c.context, H, config.numAttentionHeads(), batch.starts());
         }
-        float[] x1 = new float[T * H]; // attention output, then x1 = LayerNorm(input + dropout(output))
+        float[] x1 = scratch.buffer(X1, T * H); // attention output, then x1 = LayerNorm(input + dropout(output))
         kernels.matmul(c.context, T, w.o, p.ob.value(), x1);
         Dropout.apply(pool, x1, T * H, c.attentionSeed, dropout.hidden());
-        c.xhat1 = new float[T * H];
-        c.rstd1 = new float[T];
+        c.xhat1 = activation(keep, XHAT1, T * H);
+        c.rstd1 = activation(keep, RSTD1, T);
         Backprop.layerNorm(kernels, x1, input, T, H, p.norm1.value(), p.norm1b.value(), eps, c.xhat1, c.rstd1);
-        c.up = new float[T * I];
+        c.up = activation(keep, UP, T * I);
         kernels.matmul(x1, T, w.up, p.upb.value(), c.up);
-        float[] g = new float[T * I];
+        float[] g = scratch.buffer(G, T * I);
         Backprop.gelu(kernels, c.up, g, T * I);
-        float[] out = new float[T * H];
+        float[] out = recompute ? scratch.buffer(OUT, T * H) : new float[T * H];
         kernels.matmul(g, T, w.down, p.downb.value(), out);
         Dropout.apply(pool, out, T * H, c.outputSeed, dropout.hidden());
-        c.xhat2 = new float[T * H];
-        c.rstd2 = new float[T];
+        c.xhat2 = activation(keep, XHAT2, T * H);
+        c.rstd2 = activation(keep, RSTD2, T);
         Backprop.layerNorm(kernels, out, x1, T, H, p.norm2.value(), p.norm2b.value(), eps, c.xhat2, c.rstd2);
         return out;
+    }
+
+    private float[] activation(boolean keep, int slot, int size) {
+        return keep ? new float[size] : scratch.buffer(slot, size);
     }
 
     /**
@@ -300,7 +314,7 @@ public final class TrainableEncoder implements AutoCloseable {
         for (int l = layers.length - 1; l >= 0; l--) {
             LayerCache c = pass.layers[l];
             if (c.qkv == null) { // checkpointed: the same layer again, with the same dropout seeds
-                layerForward(l, w[l], c.input, batch, pass.probOffsets, c, pass.dropout);
+                layerForward(l, w[l], c.input, batch, pass.probOffsets, c, pass.dropout, false, true);
             }
             dx = layerBackward(l, w[l], c, batch, pass.probOffsets, pass.dropout, dx);
             // free what the layer kept as soon as it is done; a second backward of this pass computes it again
@@ -314,7 +328,10 @@ public final class TrainableEncoder implements AutoCloseable {
                 word.grad(), position.grad(), type.grad());
     }
 
-    /** One layer backward from the gradient of its output; returns the gradient of its input. */
+    /**
+     * One layer backward from the gradient of its output, {@code dOut}; returns the gradient of its input, written
+     * over dOut.
+     */
     private float[] layerBackward(int l, Packed w, LayerCache c, PackedBatch batch, int[] offsets, Dropout dropout,
                                   float[] dOut) {
         Layer p = layers[l];
@@ -322,20 +339,22 @@ public final class TrainableEncoder implements AutoCloseable {
                 heads = config.numAttentionHeads();
         Parallel pool = kernels.parallel();
         // output add & norm: dOut -> d(x1 + f)
-        float[] dSum2 = new float[T * H];
+        float[] dSum2 = scratch.buffer(D_SUM2, T * H);
         Backprop.layerNormBackward(pool, dOut, c.xhat2, c.rstd2, T, H, p.norm2.value(), dSum2, p.norm2.grad(),
                 p.norm2b.grad());
         // f = dropout(g Wdownᵀ + b), g = gelu(up)
-        float[] dF = dSum2.clone();
+        float[] dF = scratch.buffer(D_F, T * H);
+        System.arraycopy(dSum2, 0, dF, 0, T * H);
         Dropout.apply(pool, dF, T * H, c.outputSeed, dropout.hidden());
-        float[] g = new float[T * I];
+        float[] g = scratch.buffer(G, T * I);
         Backprop.gelu(kernels, c.up, g, T * I);
-        float[] dG = Backprop.linearBackward(kernels, dF, T, g, I, H, w.downT, p.down.grad(), p.downb.grad(),
-                scratch);
+        float[] dG = scratch.buffer(D_G, T * I);
+        Backprop.linearBackward(kernels, dF, T, g, I, H, w.downT, p.down.grad(), p.downb.grad(), dG, scratch);
         Backprop.geluBackward(pool, c.up, g, dG, T * I);
         float[] x1 = g; // g is done with: x1 [T, H] again from the LayerNorm's xhat
         Backprop.affine(pool, c.xhat1, T, H, p.norm1.value(), p.norm1b.value(), x1);
-        float[] dX1 = Backprop.linearBackward(kernels, dG, T, x1, H, I, w.upT, p.up.grad(), p.upb.grad(), scratch);
+        float[] dX1 = dF; // dF is done with
+        Backprop.linearBackward(kernels, dG, T, x1, H, I, w.upT, p.up.grad(), p.upb.grad(), dX1, scratch);
         Backprop.add(pool, dSum2, 0, dX1, 0, T * H); // the residual path
         // attention add & norm: dX1 -> d(input + a)
         float[] dSum1 = dSum2; // done with: reused
@@ -344,13 +363,13 @@ public final class TrainableEncoder implements AutoCloseable {
         float[] dA = dX1; // done with: reused
         System.arraycopy(dSum1, 0, dA, 0, T * H);
         Dropout.apply(pool, dA, T * H, c.attentionSeed, dropout.hidden());
-        float[] dContext = Backprop.linearBackward(kernels, dA, T, c.context, H, H, w.oT, p.o.grad(), p.ob.grad(),
-                scratch);
+        float[] dContext = scratch.buffer(D_CONTEXT, T * H);
+        Backprop.linearBackward(kernels, dA, T, c.context, H, H, w.oT, p.o.grad(), p.ob.grad(), dContext, scratch);
         if (c.probs == null) { // the forward pass ran inference's attention kernel, which keeps none
-            c.probs = new float[offsets[offsets.length - 1]];
+            c.probs = scratch.buffer(PROBS, offsets[offsets.length - 1]);
             Backprop.attention(pool, c.qkv, batch.starts(), H, heads, offsets, c.probs, null, 0, 0f);
         }
-        float[] dQkv = new float[T * 3 * H];
+        float[] dQkv = scratch.buffer(D_QKV, T * 3 * H);
         Backprop.attentionBackward(pool, c.qkv, batch.starts(), H, heads, offsets, c.probs, dContext, dQkv,
                 c.probSeed, dropout.attention());
         // q, k and v are one matmul over stacked weights: their gradients are the stacked rows of one dW
@@ -363,7 +382,7 @@ public final class TrainableEncoder implements AutoCloseable {
         Backprop.add(pool, dQkvBias, 0, p.qb.grad(), 0, H);
         Backprop.add(pool, dQkvBias, H, p.kb.grad(), 0, H);
         Backprop.add(pool, dQkvBias, 2 * H, p.vb.grad(), 0, H);
-        float[] dInput = new float[T * H];
+        float[] dInput = dOut; // read only at the top: the input's gradient goes over it
         kernels.matmul(dQkv, T, w.qkvT, null, dInput);
         Backprop.add(pool, dSum1, 0, dInput, 0, T * H);
         return dInput;
@@ -415,10 +434,11 @@ public final class TrainableEncoder implements AutoCloseable {
         return packed;
     }
 
-    /** Nothing to release: the weights live on the heap. Here so that the encoder reads like the inference one. */
+    /** Lets the packed copies and the scratch buffers go; the Parameters stay as they are. */
     @Override
     public void close() {
         packed = null;
+        scratch.release();
     }
 
     @Override

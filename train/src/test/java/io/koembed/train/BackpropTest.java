@@ -35,7 +35,8 @@ class BackpropTest {
         float[] dW = random(out * in, 5), dB = random(out, 6); // backward adds into what is there
         float[] dW0 = dW.clone(), dB0 = dB.clone();
         PackedMatrix wT = KERNELS.packTransposed(w, out, in);
-        float[] dX = Backprop.linearBackward(KERNELS, r.clone(), T, x, in, out, wT, dW, dB, new Backprop.Scratch());
+        float[] dX = new float[T * in];
+        Backprop.linearBackward(KERNELS, r.clone(), T, x, in, out, wT, dW, dB, dX, new Backprop.Scratch(0));
 
         Function<double[][], double[]> f = p -> linear(p[0], p[1], p[2], T, in, out);
         double[][] at = {toDouble(x), toDouble(w), toDouble(b)};

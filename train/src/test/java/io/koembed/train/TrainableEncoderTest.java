@@ -102,6 +102,33 @@ class TrainableEncoderTest {
         }
     }
 
+    @Test
+    void aPassAfterALargerOneGivesWhatAFreshEncoderGives() {
+        // the encoder reuses its scratch arrays from step to step, at the largest size seen so far
+        for (boolean checkpointing : new boolean[] {false, true}) {
+            try (TrainableEncoder used = TrainableEncoder.load(Fixtures.model("tiny-xlmr-ko"), ParallelOps.shared());
+                 TrainableEncoder fresh = TrainableEncoder.load(Fixtures.model("tiny-xlmr-ko"), ParallelOps.shared())) {
+                used.setGradientCheckpointing(checkpointing);
+                fresh.setGradientCheckpointing(checkpointing);
+                PackedBatch large = batch("tiny-xlmr-ko", used);
+                int H = used.config().hiddenSize();
+                used.backward(used.forward(large, Dropout.OFF), weights(large.tokens() * H));
+                used.parameters().forEach(Parameter::zeroGrad);
+                // the first two sequences only: fewer tokens
+                int t = large.starts()[2];
+                PackedBatch small = new PackedBatch(Arrays.copyOf(large.ids(), t), Arrays.copyOf(large.typeIds(), t),
+                        Arrays.copyOf(large.positions(), t), Arrays.copyOf(large.starts(), 3));
+                for (TrainableEncoder e : List.of(used, fresh)) {
+                    e.backward(e.forward(small, new Dropout(0.1f, 0.1f, new SplittableRandom(9))), weights(t * H));
+                }
+                for (int i = 0; i < used.parameters().size(); i++) {
+                    assertArrayEquals(fresh.parameters().get(i).grad(), used.parameters().get(i).grad(),
+                            used.parameters().get(i).name() + ", checkpointing " + checkpointing);
+                }
+            }
+        }
+    }
+
     /** The loss is Σ hidden · R for fixed random R, so dL/dHidden = R. */
     private static float[] weights(int n) {
         SplittableRandom r = new SplittableRandom(11);

@@ -48,27 +48,29 @@ public final class TrainingSpeed {
         System.out.printf("%s, %d sequences, %d tokens, checkpointing %s%n", encoder, sequences, batch.tokens(),
                 checkpointing);
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Runtime rt = Runtime.getRuntime();
         for (int s = 0; s < steps; s++) {
             for (int i = 0; i < dHidden.length; i++) {
                 dHidden[i] = (float) r.nextGaussian() * 1e-3f;
             }
-            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+            long a0 = threads.getTotalThreadAllocatedBytes(), c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
             EncoderPass pass = encoder.forward(batch, dropout);
             long t1 = System.nanoTime();
             encoder.backward(pass, dHidden);
             encoder.parametersChanged();
             encoder.forward(new PackedBatch(new int[] {0}, new int[] {0}, new int[] {2}, new int[] {0, 1}),
                     Dropout.OFF); // the repacking, and a one-token pass
-            long t2 = System.nanoTime(), c1 = os.getProcessCpuTime();
+            long t2 = System.nanoTime(), c1 = os.getProcessCpuTime(), a1 = threads.getTotalThreadAllocatedBytes();
             System.gc();
             long base = rt.totalMemory() - rt.freeMemory();
             pass = encoder.forward(batch, dropout);
             System.gc();
             long heap = rt.totalMemory() - rt.freeMemory() - base;
-            System.out.printf("step %d: %.0f ms (forward %.0f), %.2f steps/s, %.1f CPU s/step; pass keeps %.1f KB/token "
-                            + "(heap in use %.1f KB/token)%n", s, (t2 - t0) / 1e6, (t1 - t0) / 1e6, 1e9 / (t2 - t0),
-                    (c1 - c0) / 1e9, pass.keptBytes() / 1024.0 / batch.tokens(), heap / 1024.0 / batch.tokens());
+            System.out.printf("step %d: %.0f ms (forward %.0f), %.2f steps/s, %.1f CPU s/step, %.0f MB allocated; pass "
+                            + "keeps %.1f KB/token (heap in use %.1f KB/token)%n", s, (t2 - t0) / 1e6, (t1 - t0) / 1e6,
+                    1e9 / (t2 - t0), (c1 - c0) / 1e9, (a1 - a0) / 1e6, pass.keptBytes() / 1024.0 / batch.tokens(),
+                    heap / 1024.0 / batch.tokens());
         }
     }
 }
