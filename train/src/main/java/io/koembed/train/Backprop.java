@@ -222,6 +222,18 @@ final class Backprop {
             return p;
         }
 
+        /** The bytes it holds. */
+        long bytes() {
+            long floats = weightGradient.length + transposed.length;
+            for (float[] b : buffers) {
+                floats += b.length;
+            }
+            for (PackedMatrix p : packed) {
+                floats += p == null ? 0 : p.byteSize() / 4;
+            }
+            return 4 * floats;
+        }
+
         /** Lets the arrays go. */
         void release() {
             weightGradient = transposed = new float[0];

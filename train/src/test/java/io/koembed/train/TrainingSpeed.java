@@ -68,9 +68,9 @@ public final class TrainingSpeed {
             System.gc();
             long heap = rt.totalMemory() - rt.freeMemory() - base;
             System.out.printf("step %d: %.0f ms (forward %.0f), %.2f steps/s, %.1f CPU s/step, %.0f MB allocated; pass "
-                            + "keeps %.1f KB/token (heap in use %.1f KB/token)%n", s, (t2 - t0) / 1e6, (t1 - t0) / 1e6,
+                            + "keeps %.1f KB/token (heap in use %.1f KB/token), scratch %.1f KB/token%n", s, (t2 - t0) / 1e6, (t1 - t0) / 1e6,
                     1e9 / (t2 - t0), (c1 - c0) / 1e9, (a1 - a0) / 1e6, pass.keptBytes() / 1024.0 / batch.tokens(),
-                    heap / 1024.0 / batch.tokens());
+                    heap / 1024.0 / batch.tokens(), encoder.scratchBytes() / 1024.0 / batch.tokens());
         }
     }
 }
