@@ -7,9 +7,10 @@ import io.koembed.tensor.ParallelOps;
 
 /**
  * The encoder's layers forward with what their backward pass needs kept, and backward: LayerNorm, exact GELU,
- * multi-head attention over a packed batch, and the small helpers of a Linear layer's backward (bias gradient,
- * transposes). The matmuls themselves run on the inference kernels ({@link TrainableEncoder}). Row-major float32
- * throughout; tensors are named as in the forward pass, {@code dX} is the gradient of the loss with respect to X.
+ * multi-head attention over a packed batch, a Linear layer's backward on the matmul kernels, the embedding tables'
+ * rows, and the scratch arrays a pass reuses. The forward values come from the inference kernels wherever they can,
+ * so that a pass without dropout is inference's. Row-major float32 throughout; tensors are named as in the forward
+ * pass, {@code dX} is the gradient of the loss with respect to X. The elementwise loops run on the kernels' pool.
  */
 final class Backprop {
 
