@@ -1,6 +1,7 @@
 package io.koembed.train;
 
 import io.koembed.JsonFiles;
+import io.koembed.tensor.Parallel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -59,14 +60,16 @@ public record Dropout(float hidden, float attention, SplittableRandom random) {
         return (z >>> 40) * 0x1.0p-24 >= p;
     }
 
-    /** In place over {@code x[0, len)}: zero the dropped elements, scale the kept ones by 1 / (1 - p). */
-    static void apply(float[] x, int len, long seed, float p) {
+    /** In place over {@code x[0, len)}, on the pool: zero the dropped elements, scale the kept ones by 1 / (1 - p). */
+    static void apply(Parallel pool, float[] x, int len, long seed, float p) {
         if (p == 0) {
             return;
         }
         float scale = 1f / (1f - p);
-        for (int i = 0; i < len; i++) {
-            x[i] = keep(seed, i, p) ? x[i] * scale : 0f;
-        }
+        pool.forRange(len, pool.threads(), 64, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                x[i] = keep(seed, i, p) ? x[i] * scale : 0f;
+            }
+        });
     }
 }

@@ -22,16 +22,20 @@ import java.util.List;
  * what the backward pass needs, with dropout as in training mode, and the backward pass, which adds the gradient of
  * the loss with respect to every weight into {@link Parameter#grad()}.
  *
- * <p>The matmuls, forward and backward, run on the inference kernels ({@link ParallelOps#matmul} over packed
- * float32 panels): {@code Y = X Wᵀ + b} forward, {@code dX = dY W} over W's transpose packed, and
- * {@code dW += dYᵀ X} over X's transpose packed. The packed copies are made again after each optimizer step
- * ({@link #parametersChanged}). With dropout off the forward pass computes what inference computes, within float
- * rounding (its softmax uses {@link Math#exp}).
+ * <p>The forward pass is inference's ({@link io.koembed.model.Encoder#forward}): the same matmuls, LayerNorm, GELU
+ * and (without attention dropout) attention kernels in the same order, so with {@link Dropout#OFF} its last hidden
+ * state has the same bits. The backward matmuls run on the same kernels: {@code dX = dY W} over W's transpose
+ * packed, and {@code dW += dYᵀ X} over X's transpose packed. The packed copies are made again after each optimizer
+ * step ({@link #parametersChanged}). The elementwise parts of the backward pass run on the kernels' pool.
  *
  * <p>Memory: the forward pass keeps, per token and layer, 11 · hidden floats (layer input, q/k/v, attention
- * context, two normalized sums and the feed-forward pre-activation at 4 · hidden) plus the attention probabilities,
- * heads · length floats: some 35 KB per token per layer for a base model. With gradient checkpointing it keeps only
- * each layer's input (hidden floats) and computes the layer again in the backward pass.
+ * context, two LayerNorms' normalized inputs and the feed-forward pre-activation at 4 · hidden), plus, with attention
+ * dropout, the attention probabilities, heads · length floats: a base model (12 layers, hidden 768) keeps about
+ * 415 KB per token of a batch of 22-token texts. With gradient checkpointing it keeps only each layer's input
+ * (hidden floats, 42 KB per token for the base model) and computes the layer again in the backward pass, for one
+ * more forward pass per step (a quarter more time). Either way the encoder holds scratch arrays sized for the
+ * largest batch so far, reused from layer to layer and step to step: some 85 KB per token for the base model, 120 KB
+ * with checkpointing (where they also hold the one layer computed again).
  */
 public final class TrainableEncoder implements AutoCloseable {
 
@@ -57,6 +61,7 @@ public final class TrainableEncoder implements AutoCloseable {
     private boolean gradientCheckpointing;
     private Packed[] packed;
     private boolean stale = true;
+    private final Backprop.Scratch scratch = new Backprop.Scratch(BUFFERS);
 
     private TrainableEncoder(EncoderConfig config, ParallelOps kernels, Path configFile, Parameter word,
                              Parameter position, Parameter type, Parameter embNorm, Parameter embNormb,
@@ -134,10 +139,15 @@ public final class TrainableEncoder implements AutoCloseable {
 
     /**
      * Whether the forward pass keeps only each layer's input and the backward pass computes each layer again: a
-     * base model's activations drop from about 35 KB to 3 KB per token and layer, for about a third more time.
+     * base model's activations drop from about 34 KB to 3.5 KB per token and layer, for about a quarter more time.
      */
     public void setGradientCheckpointing(boolean on) {
         this.gradientCheckpointing = on;
+    }
+
+    /** The bytes of the scratch arrays the passes so far left for the next ones to reuse. */
+    long scratchBytes() {
+        return scratch.bytes();
     }
 
     /** The Parameters' values changed (an optimizer step): the packed copies the kernels read are made again. */
@@ -155,6 +165,11 @@ public final class TrainableEncoder implements AutoCloseable {
         float[] up;           // [T, I], before GELU
         float[] xhat2, rstd2; // output add & norm
         long probSeed, attentionSeed, outputSeed;
+
+        /** Drops all but the input and the seeds. */
+        void clearActivations() {
+            qkv = probs = context = xhat1 = rstd1 = up = xhat2 = rstd2 = null;
+        }
     }
 
     /** A forward pass: the last hidden state and what the backward pass needs. */
@@ -187,26 +202,37 @@ public final class TrainableEncoder implements AutoCloseable {
         public PackedBatch batch() {
             return batch;
         }
+
+        /** The bytes of the arrays this pass keeps for its backward pass, the last hidden state included. */
+        long keptBytes() {
+            long floats = (long) hidden.length + embXhat.length + embRstd.length;
+            for (LayerCache c : layers) {
+                for (float[] a : new float[][] {c.input, c.qkv, c.probs, c.context, c.xhat1, c.rstd1, c.up, c.xhat2,
+                        c.rstd2}) {
+                    floats += a == null ? 0 : a.length;
+                }
+            }
+            return 4 * floats;
+        }
     }
 
     /** Runs the encoder over {@code batch}, with {@code dropout} ({@link Dropout#OFF} for evaluation). */
     public EncoderPass forward(PackedBatch batch, Dropout dropout) {
         Packed[] w = packedWeights();
         int T = batch.tokens(), H = config.hiddenSize();
-        Parallel pool = kernels.parallel();
         float[] x = new float[T * H];
         float[] wordV = word.value(), posV = position.value(), typeV = type.value();
-        for (int t = 0; t < T; t++) {
+        for (int t = 0; t < T; t++) { // word + type + position, in inference's order
             int o = t * H, wo = batch.ids()[t] * H, po = batch.positions()[t] * H, to = batch.typeIds()[t] * H;
             for (int i = 0; i < H; i++) {
                 x[o + i] = wordV[wo + i] + typeV[to + i] + posV[po + i];
             }
         }
         float[] embXhat = new float[T * H], embRstd = new float[T];
-        Backprop.layerNorm(pool, x, x, T, H, embNorm.value(), embNormb.value(), config.layerNormEps(), embXhat,
+        Backprop.layerNorm(kernels, x, null, T, H, embNorm.value(), embNormb.value(), config.layerNormEps(), embXhat,
                 embRstd);
         long embSeed = dropout.nextSeed(dropout.hidden());
-        Dropout.apply(x, T * H, embSeed, dropout.hidden());
+        Dropout.apply(kernels.parallel(), x, T * H, embSeed, dropout.hidden());
 
         int[] offsets = Backprop.probabilityOffsets(batch.starts(), config.numAttentionHeads());
         LayerCache[] caches = new LayerCache[layers.length];
@@ -215,9 +241,9 @@ public final class TrainableEncoder implements AutoCloseable {
             c.probSeed = dropout.nextSeed(dropout.attention());
             c.attentionSeed = dropout.nextSeed(dropout.hidden());
             c.outputSeed = dropout.nextSeed(dropout.hidden());
-            float[] out = layerForward(l, w[l], x, batch, offsets, c, dropout);
+            float[] out = layerForward(l, w[l], x, batch, offsets, c, dropout, !gradientCheckpointing, false);
             if (gradientCheckpointing) { // keep the input and the seeds only; backward computes the rest again
-                c.qkv = c.probs = c.context = c.xhat1 = c.rstd1 = c.up = c.xhat2 = c.rstd2 = null;
+                c.clearActivations();
             }
             caches[l] = c;
             x = out;
@@ -225,44 +251,58 @@ public final class TrainableEncoder implements AutoCloseable {
         return new EncoderPass(batch, x, embXhat, embRstd, embSeed, caches, dropout, offsets);
     }
 
-    /** One layer forward from {@code input}; fills {@code c} and returns the layer's output. */
+    // the scratch buffers of a pass (Backprop.Scratch#buffer): a layer's temporaries, and with checkpointing the
+    // activations of the one layer being computed again
+    private static final int X1 = 0, G = 1, QKV = 2, CONTEXT = 3, XHAT1 = 4, RSTD1 = 5, UP = 6, XHAT2 = 7, RSTD2 = 8,
+            PROBS = 9, OUT = 10, D_SUM2 = 11, D_F = 12, D_G = 13, D_CONTEXT = 14, D_QKV = 15, BUFFERS = 16;
+
+    /**
+     * One layer forward from {@code input}; fills {@code c} and returns the layer's output. Inference's operations
+     * on inference's kernels, in its order, with dropout between them: without dropout, the same bits.
+     *
+     * @param keep      whether c's activations outlive the pass (else they are scratch buffers, valid until the
+     *                  next layer)
+     * @param recompute whether this is the backward pass computing the layer again (the output is not needed
+     *                  beyond this layer: a scratch buffer too)
+     */
     private float[] layerForward(int l, Packed w, float[] input, PackedBatch batch, int[] offsets, LayerCache c,
-                                 Dropout dropout) {
+                                 Dropout dropout, boolean keep, boolean recompute) {
         Layer p = layers[l];
         int T = batch.tokens(), H = config.hiddenSize(), I = config.intermediateSize();
         float eps = config.layerNormEps();
         Parallel pool = kernels.parallel();
         c.input = input;
-        c.qkv = new float[T * 3 * H];
+        c.qkv = activation(keep, QKV, T * 3 * H);
         kernels.matmul(input, T, w.qkv, w.qkvBias, c.qkv);
-        c.probs = new float[offsets[offsets.length - 1]];
-        c.context = new float[T * H];
-        Backprop.attention(pool, c.qkv, batch.starts(), H, config.numAttentionHeads(), offsets, c.probs, c.context,
-                c.probSeed, dropout.attention());
-        float[] sum = new float[T * H];
-        kernels.matmul(c.context, T, w.o, p.ob.value(), sum);
-        Dropout.apply(sum, T * H, c.attentionSeed, dropout.hidden());
-        for (int i = 0; i < T * H; i++) {
-            sum[i] += input[i];
+        c.context = activation(keep, CONTEXT, T * H);
+        if (dropout.attention() > 0) { // the probabilities are kept: the mask applies to them
+            c.probs = activation(keep, PROBS, offsets[offsets.length - 1]);
+            Backprop.attention(pool, c.qkv, batch.starts(), H, config.numAttentionHeads(), offsets, c.probs,
+                    c.context, c.probSeed, dropout.attention());
+        } else { // inference's kernel; the backward pass computes the probabilities again
+            kernels.attention(c.qkv, c.context, H, config.numAttentionHeads(), batch.starts());
         }
-        c.xhat1 = new float[T * H];
-        c.rstd1 = new float[T];
-        float[] x1 = sum; // normalized in place
-        Backprop.layerNorm(pool, sum, x1, T, H, p.norm1.value(), p.norm1b.value(), eps, c.xhat1, c.rstd1);
-        c.up = new float[T * I];
+        float[] x1 = scratch.buffer(X1, T * H); // attention output, then x1 = LayerNorm(input + dropout(output))
+        kernels.matmul(c.context, T, w.o, p.ob.value(), x1);
+        Dropout.apply(pool, x1, T * H, c.attentionSeed, dropout.hidden());
+        c.xhat1 = activation(keep, XHAT1, T * H);
+        c.rstd1 = activation(keep, RSTD1, T);
+        Backprop.layerNorm(kernels, x1, input, T, H, p.norm1.value(), p.norm1b.value(), eps, c.xhat1, c.rstd1);
+        c.up = activation(keep, UP, T * I);
         kernels.matmul(x1, T, w.up, p.upb.value(), c.up);
-        float[] g = new float[T * I];
-        Backprop.gelu(pool, c.up, g, T * I);
-        float[] out = new float[T * H];
+        float[] g = scratch.buffer(G, T * I);
+        Backprop.gelu(kernels, c.up, g, T * I);
+        float[] out = recompute ? scratch.buffer(OUT, T * H) : new float[T * H];
         kernels.matmul(g, T, w.down, p.downb.value(), out);
-        Dropout.apply(out, T * H, c.outputSeed, dropout.hidden());
-        for (int i = 0; i < T * H; i++) {
-            out[i] += x1[i];
-        }
-        c.xhat2 = new float[T * H];
-        c.rstd2 = new float[T];
-        Backprop.layerNorm(pool, out, out, T, H, p.norm2.value(), p.norm2b.value(), eps, c.xhat2, c.rstd2);
+        Dropout.apply(pool, out, T * H, c.outputSeed, dropout.hidden());
+        c.xhat2 = activation(keep, XHAT2, T * H);
+        c.rstd2 = activation(keep, RSTD2, T);
+        Backprop.layerNorm(kernels, out, x1, T, H, p.norm2.value(), p.norm2b.value(), eps, c.xhat2, c.rstd2);
         return out;
+    }
+
+    private float[] activation(boolean keep, int slot, int size) {
+        return keep ? new float[size] : scratch.buffer(slot, size);
     }
 
     /**
@@ -276,120 +316,83 @@ public final class TrainableEncoder implements AutoCloseable {
             throw new IllegalArgumentException("dHidden has " + dHidden.length + " values, the pass " + T + " x " + H);
         }
         Packed[] w = packedWeights();
+        Parallel pool = kernels.parallel();
         float[] dx = dHidden;
         for (int l = layers.length - 1; l >= 0; l--) {
             LayerCache c = pass.layers[l];
             if (c.qkv == null) { // checkpointed: the same layer again, with the same dropout seeds
-                layerForward(l, w[l], c.input, batch, pass.probOffsets, c, pass.dropout);
+                layerForward(l, w[l], c.input, batch, pass.probOffsets, c, pass.dropout, false, true);
             }
             dx = layerBackward(l, w[l], c, batch, pass.probOffsets, pass.dropout, dx);
             // free what the layer kept as soon as it is done; a second backward of this pass computes it again
-            c.qkv = c.probs = c.context = c.xhat1 = c.rstd1 = c.up = c.xhat2 = c.rstd2 = null;
+            c.clearActivations();
         }
         // embeddings: dropout, LayerNorm, then the three tables' rows
-        Dropout.apply(dx, T * H, pass.embSeed, pass.dropout.hidden());
-        Backprop.layerNormBackward(kernels.parallel(), dx, pass.embXhat, pass.embRstd, T, H, embNorm.value(), dx,
-                embNorm.grad(), embNormb.grad());
-        float[] dWord = word.grad(), dPos = position.grad(), dType = type.grad();
-        int pad = config.padTokenId();
-        for (int t = 0; t < T; t++) {
-            int o = t * H, id = batch.ids()[t], pos = batch.positions()[t], wo = id * H,
-                    po = pos * H, to = batch.typeIds()[t] * H;
-            // nn.Embedding(padding_idx=pad) never updates the padding row; RoBERTa's position table has the same
-            // padding index
-            boolean wordRow = id != pad, positionRow = config.positionOffset() == 0 || pos != pad;
-            for (int i = 0; i < H; i++) {
-                float g = dx[o + i];
-                if (wordRow) {
-                    dWord[wo + i] += g;
-                }
-                if (positionRow) {
-                    dPos[po + i] += g;
-                }
-                dType[to + i] += g;
-            }
-        }
-    }
-
-    /** One layer backward from the gradient of its output; returns the gradient of its input. */
-    private float[] layerBackward(int l, Packed w, LayerCache c, PackedBatch batch, int[] offsets, Dropout dropout,
-                                  float[] dOut) {
-        Layer p = layers[l];
-        int T = batch.tokens(), H = config.hiddenSize(), I = config.intermediateSize();
-        Parallel pool = kernels.parallel();
-        // output add & norm: dOut -> d(x1 + f)
-        float[] dSum2 = new float[T * H];
-        Backprop.layerNormBackward(pool, dOut, c.xhat2, c.rstd2, T, H, p.norm2.value(), dSum2, p.norm2.grad(),
-                p.norm2b.grad());
-        // f = dropout(g Wdownᵀ + b)
-        float[] dF = dSum2.clone();
-        Dropout.apply(dF, T * H, c.outputSeed, dropout.hidden());
-        float[] g = new float[T * I];
-        Backprop.gelu(pool, c.up, g, T * I);
-        float[] dG = linearBackward(dF, T, g, I, H, w.downT, p.down, p.downb);
-        Backprop.geluBackward(pool, c.up, dG, T * I);
-        float[] x1 = new float[T * H];
-        Backprop.affine(c.xhat1, T, H, p.norm1.value(), p.norm1b.value(), x1);
-        float[] dX1 = linearBackward(dG, T, x1, H, I, w.upT, p.up, p.upb);
-        for (int i = 0; i < T * H; i++) {
-            dX1[i] += dSum2[i]; // the residual path
-        }
-        // attention add & norm: dX1 -> d(input + a)
-        float[] dSum1 = new float[T * H];
-        Backprop.layerNormBackward(pool, dX1, c.xhat1, c.rstd1, T, H, p.norm1.value(), dSum1, p.norm1.grad(),
-                p.norm1b.grad());
-        float[] dA = dSum1.clone();
-        Dropout.apply(dA, T * H, c.attentionSeed, dropout.hidden());
-        float[] dContext = linearBackward(dA, T, c.context, H, H, w.oT, p.o, p.ob);
-        float[] dQkv = new float[T * 3 * H];
-        Backprop.attentionBackward(pool, c.qkv, batch.starts(), H, config.numAttentionHeads(), offsets, c.probs,
-                dContext, dQkv, c.probSeed, dropout.attention());
-        // q, k and v are one matmul over stacked weights: their gradients are the stacked rows of one dW
-        float[] dWqkv = weightGradient(dQkv, T, 3 * H, c.input, H);
-        addRows(dWqkv, 0, p.q.grad(), H * H);
-        addRows(dWqkv, H * H, p.k.grad(), H * H);
-        addRows(dWqkv, 2 * H * H, p.v.grad(), H * H);
-        float[] dBqkv = new float[3 * H];
-        Backprop.addColumnSums(dQkv, T, 3 * H, dBqkv, 0);
-        addRows(dBqkv, 0, p.qb.grad(), H);
-        addRows(dBqkv, H, p.kb.grad(), H);
-        addRows(dBqkv, 2 * H, p.vb.grad(), H);
-        float[] dInput = new float[T * H];
-        kernels.matmul(dQkv, T, w.qkvT, null, dInput);
-        for (int i = 0; i < T * H; i++) {
-            dInput[i] += dSum1[i];
-        }
-        return dInput;
+        Dropout.apply(pool, dx, T * H, pass.embSeed, pass.dropout.hidden());
+        Backprop.layerNormBackward(pool, dx, pass.embXhat, pass.embRstd, T, H, embNorm.value(), dx, embNorm.grad(),
+                embNormb.grad());
+        Backprop.embeddingBackward(pool, dx, batch, H, config.padTokenId(), config.positionOffset() != 0,
+                word.grad(), position.grad(), type.grad());
     }
 
     /**
-     * The backward pass of {@code Y = X Wᵀ + b} (X [T, in], W [out, in]): adds {@code dYᵀ X} into W's gradient and
-     * the column sums of dY into b's, and returns {@code dX = dY W}.
+     * One layer backward from the gradient of its output, {@code dOut}; returns the gradient of its input, written
+     * over dOut.
      */
-    private float[] linearBackward(float[] dY, int T, float[] x, int in, int out, PackedMatrix wT, Parameter weight,
-                                   Parameter bias) {
-        float[] dW = weightGradient(dY, T, out, x, in);
-        addRows(dW, 0, weight.grad(), out * in);
-        Backprop.addColumnSums(dY, T, out, bias.grad(), 0);
-        float[] dX = new float[T * in];
-        kernels.matmul(dY, T, wT, null, dX);
-        return dX;
-    }
-
-    /** {@code dYᵀ X} [out, in] for dY [T, out] and X [T, in], on the matmul kernels (Xᵀ packed as the "weight"). */
-    private float[] weightGradient(float[] dY, int T, int out, float[] x, int in) {
-        float[] dYt = Backprop.transpose(kernels.parallel(), dY, T, out); // [out, T]
-        PackedMatrix packedX = kernels.packTransposed(x, T, in);          // Xᵀ [in, T]: one matmul "weight" row per
-                                                                          // output column
-        float[] dW = new float[out * in];
-        kernels.matmul(dYt, out, packedX, null, dW);
-        return dW;
-    }
-
-    private static void addRows(float[] from, int offset, float[] into, int len) {
-        for (int i = 0; i < len; i++) {
-            into[i] += from[offset + i];
+    private float[] layerBackward(int l, Packed w, LayerCache c, PackedBatch batch, int[] offsets, Dropout dropout,
+                                  float[] dOut) {
+        Layer p = layers[l];
+        int T = batch.tokens(), H = config.hiddenSize(), I = config.intermediateSize(),
+                heads = config.numAttentionHeads();
+        Parallel pool = kernels.parallel();
+        // output add & norm: dOut -> d(x1 + f)
+        float[] dSum2 = scratch.buffer(D_SUM2, T * H);
+        Backprop.layerNormBackward(pool, dOut, c.xhat2, c.rstd2, T, H, p.norm2.value(), dSum2, p.norm2.grad(),
+                p.norm2b.grad());
+        // f = dropout(g Wdownᵀ + b), g = gelu(up)
+        float[] dF = scratch.buffer(D_F, T * H);
+        System.arraycopy(dSum2, 0, dF, 0, T * H);
+        Dropout.apply(pool, dF, T * H, c.outputSeed, dropout.hidden());
+        float[] g = scratch.buffer(G, T * I);
+        Backprop.gelu(kernels, c.up, g, T * I);
+        float[] dG = scratch.buffer(D_G, T * I);
+        Backprop.linearBackward(kernels, dF, T, g, I, H, w.downT, p.down.grad(), p.downb.grad(), dG, scratch);
+        Backprop.geluBackward(pool, c.up, g, dG, T * I);
+        float[] x1 = g; // g is done with: x1 [T, H] again from the LayerNorm's xhat
+        Backprop.affine(pool, c.xhat1, T, H, p.norm1.value(), p.norm1b.value(), x1);
+        float[] dX1 = dF; // dF is done with
+        Backprop.linearBackward(kernels, dG, T, x1, H, I, w.upT, p.up.grad(), p.upb.grad(), dX1, scratch);
+        Backprop.add(pool, dSum2, 0, dX1, 0, T * H); // the residual path
+        // attention add & norm: dX1 -> d(input + a)
+        float[] dSum1 = dSum2; // done with: reused
+        Backprop.layerNormBackward(pool, dX1, c.xhat1, c.rstd1, T, H, p.norm1.value(), dSum1, p.norm1.grad(),
+                p.norm1b.grad());
+        float[] dA = dX1; // done with: reused
+        System.arraycopy(dSum1, 0, dA, 0, T * H);
+        Dropout.apply(pool, dA, T * H, c.attentionSeed, dropout.hidden());
+        float[] dContext = scratch.buffer(D_CONTEXT, T * H);
+        Backprop.linearBackward(kernels, dA, T, c.context, H, H, w.oT, p.o.grad(), p.ob.grad(), dContext, scratch);
+        if (c.probs == null) { // the forward pass ran inference's attention kernel, which keeps none
+            c.probs = scratch.buffer(PROBS, offsets[offsets.length - 1]);
+            Backprop.attention(pool, c.qkv, batch.starts(), H, heads, offsets, c.probs, null, 0, 0f);
         }
+        float[] dQkv = scratch.buffer(D_QKV, T * 3 * H);
+        Backprop.attentionBackward(pool, c.qkv, batch.starts(), H, heads, offsets, c.probs, dContext, dQkv,
+                c.probSeed, dropout.attention());
+        // q, k and v are one matmul over stacked weights: their gradients are the stacked rows of one dW
+        float[] dWqkv = Backprop.weightGradient(kernels, dQkv, T, 3 * H, c.input, H, scratch);
+        Backprop.add(pool, dWqkv, 0, p.q.grad(), 0, H * H);
+        Backprop.add(pool, dWqkv, H * H, p.k.grad(), 0, H * H);
+        Backprop.add(pool, dWqkv, 2 * H * H, p.v.grad(), 0, H * H);
+        float[] dQkvBias = new float[3 * H];
+        Backprop.addColumnSums(pool, dQkv, T, 3 * H, dQkvBias, 0);
+        Backprop.add(pool, dQkvBias, 0, p.qb.grad(), 0, H);
+        Backprop.add(pool, dQkvBias, H, p.kb.grad(), 0, H);
+        Backprop.add(pool, dQkvBias, 2 * H, p.vb.grad(), 0, H);
+        float[] dInput = dOut; // read only at the top: the input's gradient goes over it
+        kernels.matmul(dQkv, T, w.qkvT, null, dInput);
+        Backprop.add(pool, dSum1, 0, dInput, 0, T * H);
+        return dInput;
     }
 
     private PackedMatrix pack(float[] rowMajor, int rows, int cols) {
@@ -438,10 +441,11 @@ public final class TrainableEncoder implements AutoCloseable {
         return packed;
     }
 
-    /** Nothing to release: the weights live on the heap. Here so that the encoder reads like the inference one. */
+    /** Lets the packed copies and the scratch buffers go; the Parameters stay as they are. */
     @Override
     public void close() {
         packed = null;
+        scratch.release();
     }
 
     @Override
