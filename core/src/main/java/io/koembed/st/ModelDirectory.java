@@ -54,6 +54,8 @@ final class ModelDirectory {
                     + ", found " + first.type);
         }
         Path transformerDir = dir.resolve(first.path);
+        // the kernels start compiling now, while the tokenizer and the weights load
+        ParallelOps.warmUpAsync(ParallelOps.shared().ops(), weights);
         Tokenizer tokenizer = loadTokenizer(transformerDir);
         Encoder encoder = Encoder.load(transformerDir, ParallelOps.shared(), weights);
         try {

@@ -812,8 +812,16 @@ final class PanamaTensorOps implements TensorOps {
             int base = kPack + q * ATT_NR * d;
             for (int jj = 0; jj < ATT_NR; jj++) {
                 int j = q * ATT_NR + jj;
-                for (int c = 0; c < d; c++) {
-                    scratch[base + c * ATT_NR + jj] = j < len ? qkv[kOff + j * stride + c] : 0f;
+                // the test outside the channel loop: inside it, C2's loop predicates taken from the profile failed on
+                // the first real sentence after the warm-up and sent attention back to the interpreter
+                if (j < len) {
+                    for (int c = 0; c < d; c++) {
+                        scratch[base + c * ATT_NR + jj] = qkv[kOff + j * stride + c];
+                    }
+                } else {
+                    for (int c = 0; c < d; c++) {
+                        scratch[base + c * ATT_NR + jj] = 0f;
+                    }
                 }
             }
         }

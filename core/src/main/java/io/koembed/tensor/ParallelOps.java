@@ -118,24 +118,28 @@ public final class ParallelOps {
     public void attention(float[] qkv, float[] out, int hidden, int heads, int[] starts) {
         int seqs = starts.length - 1;
         int d = hidden / heads;
-        int stride = 3 * hidden;
-        float scale = (float) (1.0 / Math.sqrt(d));
         int tasks = seqs * heads;
         int maxLen = 0;
         for (int s = 0; s < seqs; s++) {
             maxLen = Math.max(maxLen, starts[s + 1] - starts[s]);
         }
         int scratchLen = ops.attentionScratch(maxLen, d);
-        parallel.forRange(tasks, parallel.threads() * 4, 1, (t0, t1) -> {
-            float[] scratch = new float[scratchLen];
-            for (int task = t0; task < t1; task++) {
-                int s = task / heads, h = task % heads;
-                int start = starts[s], len = starts[s + 1] - start;
-                int row = start * stride + h * d;
-                ops.attention(qkv, stride, row, row + hidden, row + 2 * hidden, len, d, scale,
-                        out, start * hidden + h * d, hidden, scratch);
-            }
-        });
+        parallel.forRange(tasks, parallel.threads() * 4, 1,
+                (t0, t1) -> attentionTasks(ops, qkv, out, hidden, heads, starts, t0, t1, new float[scratchLen]));
+    }
+
+    /** Attention's tasks [t0, t1) (task = sequence · heads + head) on one thread, as {@link #attention} splits them. */
+    private static void attentionTasks(TensorOps ops, float[] qkv, float[] out, int hidden, int heads, int[] starts,
+                                       int t0, int t1, float[] scratch) {
+        int d = hidden / heads, stride = 3 * hidden;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        for (int task = t0; task < t1; task++) {
+            int s = task / heads, h = task % heads;
+            int start = starts[s], len = starts[s + 1] - start;
+            int row = start * stride + h * d;
+            ops.attention(qkv, stride, row, row + hidden, row + 2 * hidden, len, d, scale,
+                    out, start * hidden + h * d, hidden, scratch);
+        }
     }
 
     /**
@@ -156,11 +160,16 @@ public final class ParallelOps {
     private static final java.util.Set<String> WARMED_UP = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static void warmUp(TensorOps ops, WeightPrecision precision) {
-        int rows = 8, k = 64, n = 2 * ops.panelWidth(precision), d = 64, len = 8;
+        // Shapes as an encoder's: attention over several heads of a [tokens, 3 · hidden] buffer, sequences longer
+        // than a vector has lanes and not a whole number of query blocks (with one head and 8 tokens, softmax's
+        // vector loop never ran here and the first real sentence sent attention back to the interpreter).
+        int rows = 8, k = 64, n = 2 * ops.panelWidth(precision), d = 64, heads = 2, hidden = heads * d;
+        int[] starts = {0, 21, 34};
+        int tokens = starts[starts.length - 1];
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         float[] a = new float[rows * k], c = new float[rows * n], bias = new float[n];
         float[] w = new float[n * k], gamma = new float[k], beta = new float[k];
-        float[] qkv = new float[len * 3 * d], out = new float[len * d];
+        float[] qkv = new float[tokens * 3 * hidden], out = new float[tokens * hidden];
         for (float[] x : new float[][] {a, w, bias, gamma, beta, qkv}) {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) r.nextGaussian();
@@ -168,12 +177,14 @@ public final class ParallelOps {
         }
         PackedMatrix packed = PackedMatrix.pack(MemorySegment.ofArray(w), n, k, precision, ops.panelWidth(precision),
                 Arena.ofAuto());
-        float[] scratch = new float[ops.attentionScratch(len, d)];
+        float[] scratch = new float[ops.attentionScratch(21, d)];
+        int tasks = (starts.length - 1) * heads;
         // enough calls that C2 has compiled them all before a model of base size is loaded (800 was not, at times)
         for (int i = 0; i < 2000; i++) {
             ops.matmul(a, packed, bias, i % 2 == 0 ? Activation.NONE : Activation.GELU, c, 0, rows, 0,
                     packed.panels());
-            ops.attention(qkv, 3 * d, 0, d, 2 * d, len, d, 0.125f, out, 0, d, scratch);
+            int task = i % tasks;
+            attentionTasks(ops, qkv, out, hidden, heads, starts, task, task + 1, scratch);
             ops.layerNorm(a, 0, c, 0, k, gamma, beta, 1e-5f);
         }
     }
