@@ -55,12 +55,14 @@ public final class HubClient {
         this.offline = b.offline;
         this.progress = b.progress;
         this.retries = b.retries;
-        HttpClient client = b.httpClient != null ? b.httpClient : HttpClient.newBuilder()
+        HttpClient given = b.httpClient;
+        // Made on the first request, not here: a client loads the TLS trust store (about 0.2 s), and a model
+        // directory or a complete cached snapshot needs no request at all.
+        this.http = new HubHttp(() -> given != null ? given : HttpClient.newBuilder()
                 .connectTimeout(HubHttp.TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER) // redirects are followed by hand, see HubHttp
                 .proxy(ProxySelector.getDefault())
-                .build();
-        this.http = new HubHttp(client, endpoint, b.token);
+                .build(), endpoint, b.token);
     }
 
     /** Settings from the environment; see the class comment. */

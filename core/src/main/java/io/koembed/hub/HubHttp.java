@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The Hub's HTTP protocol, as huggingface_hub speaks it:
@@ -41,13 +42,14 @@ final class HubHttp {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_REDIRECTS = 10;
 
-    private final HttpClient client;
+    private final Supplier<HttpClient> clientFactory;
+    private HttpClient client; // made on the first request: see HubClient's constructor
     private final String endpoint;
     private final String token;
     private final String endpointAuthority;
 
-    HubHttp(HttpClient client, String endpoint, String token) {
-        this.client = client;
+    HubHttp(Supplier<HttpClient> clientFactory, String endpoint, String token) {
+        this.clientFactory = clientFactory;
         this.endpoint = endpoint;
         this.token = token;
         this.endpointAuthority = URI.create(endpoint).getRawAuthority();
@@ -266,9 +268,16 @@ final class HubHttp {
         throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
     }
 
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = clientFactory.get();
+        }
+        return client;
+    }
+
     private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body) throws IOException {
         try {
-            return client.send(request, body);
+            return client().send(request, body);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for " + request.uri());
