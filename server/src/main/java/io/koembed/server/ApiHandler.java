@@ -73,6 +73,9 @@ final class ApiHandler extends Handler.Abstract {
         try {
             reply = answer(request, path, route);
         } catch (ApiError e) {
+            if (e.kind != ApiError.Kind.TOO_LARGE && e.kind != ApiError.Kind.MALFORMED) {
+                dropUnreadBody(request);
+            }
             reply = Reply.error(e, e.kind.status, Reply.isOpenAiPath(path));
             if (e.kind == ApiError.Kind.METHOD_NOT_ALLOWED) {
                 reply = reply.withHeader("Allow", route.allowed());
@@ -154,6 +157,20 @@ final class ApiHandler extends Handler.Abstract {
         byte[] buf = new byte[8192];
         for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
             left -= n;
+        }
+    }
+
+    /**
+     * Reads and drops the body of a request refused before its body was read (unknown route, wrong method, API key,
+     * content type), as {@link #drain} does for a too large one. Left unread, Jetty closes the connection after the
+     * answer without saying so in a header, and a client that reuses its connections (the JDK's HttpClient, the
+     * server tests) may send the next request down it and get no answer at all.
+     */
+    private static void dropUnreadBody(Request request) {
+        try (InputStream in = Request.asInputStream(request)) {
+            drain(in);
+        } catch (IOException e) {
+            // the connection is gone or the body broken: the answer is all that is left to try
         }
     }
 
