@@ -14,6 +14,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkJobInfo;
+import org.apache.spark.SparkStageInfo;
+import org.apache.spark.SparkStatusTracker;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -141,6 +144,32 @@ public final class EmbedJob implements Callable<Integer> {
         return code;
     }
 
+    /** How long a failed job's remaining tasks are waited for before its folder is deleted anyway. */
+    private static final long TASK_WAIT_MILLIS = 30_000;
+
+    /** Waits (up to {@link #TASK_WAIT_MILLIS}) until no task of the jobs of {@code group} runs. */
+    private static void awaitTasks(SparkSession spark, String group) throws InterruptedException {
+        SparkStatusTracker tracker = spark.sparkContext().statusTracker();
+        long end = System.nanoTime() + TASK_WAIT_MILLIS * 1_000_000;
+        while (System.nanoTime() < end && runningTasks(tracker, group) > 0) {
+            Thread.sleep(10);
+        }
+    }
+
+    private static int runningTasks(SparkStatusTracker tracker, String group) {
+        int running = 0;
+        for (int job : tracker.getJobIdsForGroup(group)) {
+            scala.Option<SparkJobInfo> info = tracker.getJobInfo(job);
+            if (info.isDefined()) {
+                for (int stage : info.get().stageIds()) {
+                    scala.Option<SparkStageInfo> s = tracker.getStageInfo(stage);
+                    running += s.isDefined() ? s.get().numActiveTasks() : 0;
+                }
+            }
+        }
+        return running;
+    }
+
     @Override
     public Integer call() throws Exception {
         checkUsage();
@@ -169,6 +198,15 @@ public final class EmbedJob implements Callable<Integer> {
                 embedder.setPrompt(prompt);
             }
             DataFrameWriter<Row> writer = embedder.transform(texts.rows()).write().mode(SaveMode.ErrorIfExists);
+            // the write's jobs in a group of their own, to find their tasks if it fails (the caller's group, if
+            // its session had one on this thread, is put back after)
+            String group = "koembed-spark-" + java.util.UUID.randomUUID();
+            String[] groupProperties = {"spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"};
+            String[] callersGroup = new String[groupProperties.length];
+            for (int i = 0; i < groupProperties.length; i++) {
+                callersGroup[i] = spark.sparkContext().getLocalProperty(groupProperties[i]);
+            }
+            spark.sparkContext().setJobGroup(group, "koembed-spark " + output, true);
             try {
                 if (outputFormat == OutputFormat.JSONL) {
                     writer.option("ignoreNullFields", "false").json(output); // a null text's line: "embedding":null
@@ -177,9 +215,16 @@ public final class EmbedJob implements Callable<Integer> {
                 }
             } catch (Exception e) { // Spark's SparkException is checked, though Scala code throws it undeclared
                 // A failed job leaves the folder it began (with its _temporary parts); it did not exist before, and
-                // an output exists only when it is complete.
+                // an output exists only when it is complete. The job fails at its first failed task while Spark
+                // cancels the others in the background: one still running would write its part into the folder
+                // again after it is deleted, so their end is awaited first.
+                awaitTasks(spark, group);
                 out.getFileSystem(hadoop).delete(out, true);
                 throw e;
+            } finally {
+                for (int i = 0; i < groupProperties.length; i++) {
+                    spark.sparkContext().setLocalProperty(groupProperties[i], callersGroup[i]);
+                }
             }
             long done = System.nanoTime();
             command.commandLine().getErr().printf(Locale.ROOT, "koembed-spark: %d texts embedded into %s (%s, %d "
