@@ -52,7 +52,7 @@ public class WeightBandwidth {
         for (float[] w : weights) {
             int share = w.length / threads / S.length() * S.length();
             for (int i = id * share, end = i + share; i < end; i += S.length()) {
-                acc = FloatVector.fromArray(S, w, i).add(acc); // the loop's vector as the argument (see PanamaTensorOps)
+                acc = FloatVector.fromArray(S, w, i).add(acc); // loop vector as argument (see PanamaTensorOps)
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

@@ -18,7 +18,8 @@ public class SideBySide {
     public static void main(String[] args) throws Exception {
         Path model = Path.of(args[0]);
         List<String> sentences = Files.readAllLines(Path.of(args[1]));
-        int tokens = Integer.parseInt(args[2]), batchSize = Integer.parseInt(args[3]), rounds = Integer.parseInt(args[4]);
+        int tokens = Integer.parseInt(args[2]), batchSize = Integer.parseInt(args[3]);
+        int rounds = Integer.parseInt(args[4]);
         String[] jars = {args[5], args[6]};
         Object[] models = new Object[2];
         Method[] encode = new Method[2];
@@ -55,7 +56,7 @@ public class SideBySide {
         System.out.printf("B / A speed: %.3f%n", median[0] / median[1]);
     }
 
-    /** Sentences joined with spaces, cut to {@code tokens} tokens (special tokens included) by the model's tokenizer. */
+    /** Sentences joined with spaces, cut to {@code tokens} tokens (special ones included) by the model's tokenizer. */
     private static String textOf(Object model, List<String> sentences, int tokens) throws Exception {
         Method tokenize = model.getClass().getMethod("tokenize", String.class, int.class);
         StringBuilder text = new StringBuilder();

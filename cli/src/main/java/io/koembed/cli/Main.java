@@ -64,7 +64,7 @@ public final class Main {
      * The subcommands to build for {@code args}: only the one named first, if one is (its options are all that
      * picocli will parse), else all of them (the top-level help, {@code help COMMAND}, an unknown name's
      * suggestions). picocli reads every class it is given by reflection, with every type its fields and methods
-     * name: all twelve took about 0.6 s of a call's start-up, one takes a tenth of that.
+     * name: building all twelve cost {@code koembed encode --help} about 0.3 s of its 0.75 s (no AOT cache).
      */
     static List<Class<?>> subcommandsFor(String[] args) {
         if (args.length > 0) {

@@ -885,7 +885,7 @@ final class PanamaTensorOps implements TensorOps {
         int i = 0;
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; i < bound; i += L) {
-            vmax = FloatVector.fromArray(S, x, off + i).max(vmax); // the loop's vector as argument, not receiver: see the class comment
+            vmax = FloatVector.fromArray(S, x, off + i).max(vmax); // loop vector as argument: see class comment
         }
         float max = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
         for (; i < len; i++) {
@@ -914,7 +914,7 @@ final class PanamaTensorOps implements TensorOps {
                 v = v.add(FloatVector.fromArray(S, residual, rOff + i));
                 v.intoArray(x, off + i);
             }
-            vsum = v.add(vsum); // the loop's vector as argument, not receiver: see the class comment
+            vsum = v.add(vsum); // loop vector as argument: see class comment
         }
         vsum.intoArray(buf, 0);
         float sum = lanes(buf, 0);
@@ -1066,7 +1066,7 @@ final class PanamaTensorOps implements TensorOps {
             e = e.blend(0f, v.lt(EXP_LO));
             e = e.blend(Float.POSITIVE_INFINITY, v.compare(VectorOperators.GT, EXP_HI));
             e.intoArray(arr, at);
-            vsum = e.add(vsum); // the loop's vector as argument, not receiver: see the class comment
+            vsum = e.add(vsum); // loop vector as argument: see class comment
             if (cnt < L) {
                 System.arraycopy(tmp, tmpOff, x, off + i, cnt);
             }

@@ -177,7 +177,7 @@ public final class ParallelOps {
         }
         PackedMatrix packed = PackedMatrix.pack(MemorySegment.ofArray(w), n, k, precision, ops.panelWidth(precision),
                 Arena.ofAuto());
-        float[] scratch = new float[ops.attentionScratch(21, d)];
+        float[] scratch = new float[ops.attentionScratch(starts[1] - starts[0], d)]; // the longer sequence
         int tasks = (starts.length - 1) * heads;
         // enough calls that C2 has compiled them all before a model of base size is loaded (800 was not, at times)
         for (int i = 0; i < 2000; i++) {

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -200,7 +201,7 @@ public final class EmbedJob implements Callable<Integer> {
             DataFrameWriter<Row> writer = embedder.transform(texts.rows()).write().mode(SaveMode.ErrorIfExists);
             // the write's jobs in a group of their own, to find their tasks if it fails (the caller's group, if
             // its session had one on this thread, is put back after)
-            String group = "koembed-spark-" + java.util.UUID.randomUUID();
+            String group = "koembed-spark-" + UUID.randomUUID();
             String[] groupProperties = {"spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"};
             String[] callersGroup = new String[groupProperties.length];
             for (int i = 0; i < groupProperties.length; i++) {

@@ -18,8 +18,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -310,13 +313,13 @@ public final class Trainer {
      * later batch. The last batch may be smaller.
      */
     static int[][] noDuplicateBatches(int[] order, int size, List<TrainingExample> examples) {
-        java.util.LinkedHashSet<Integer> remaining = new java.util.LinkedHashSet<>();
+        LinkedHashSet<Integer> remaining = new LinkedHashSet<>();
         for (int i : order) {
             remaining.add(i);
         }
         List<int[]> batches = new ArrayList<>();
         while (!remaining.isEmpty()) {
-            java.util.Set<String> texts = new java.util.HashSet<>();
+            Set<String> texts = new HashSet<>();
             List<Integer> batch = new ArrayList<>();
             for (int i : remaining) {
                 List<String> t = examples.get(i).texts();
