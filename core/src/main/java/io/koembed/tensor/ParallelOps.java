@@ -162,13 +162,15 @@ public final class ParallelOps {
     private static void warmUp(TensorOps ops, WeightPrecision precision) {
         // Shapes as an encoder's: attention over several heads of a [tokens, 3 · hidden] buffer, sequences longer
         // than a vector has lanes and not a whole number of query blocks (with one head and 8 tokens, softmax's
-        // vector loop never ran here and the first real sentence sent attention back to the interpreter).
-        int rows = 8, k = 64, n = 2 * ops.panelWidth(precision), d = 64, heads = 2, hidden = heads * d;
+        // vector loop never ran here and the first real sentence sent attention back to the interpreter). The
+        // matmul's inner dimension is short, so that its kernel reaches C2 through calls rather than through one
+        // call's long loop (with k = 64 C2 compiled it twice: an on-stack replacement, then the method).
+        int rows = 8, k = 16, n = 2 * ops.panelWidth(precision), d = 64, heads = 2, hidden = heads * d;
         int[] starts = {0, 21, 34};
         int tokens = starts[starts.length - 1];
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         float[] a = new float[rows * k], c = new float[rows * n], bias = new float[n];
-        float[] w = new float[n * k], gamma = new float[k], beta = new float[k];
+        float[] w = new float[n * k], gamma = new float[n], beta = new float[n];
         float[] qkv = new float[tokens * 3 * hidden], out = new float[tokens * hidden];
         for (float[] x : new float[][] {a, w, bias, gamma, beta, qkv}) {
             for (int i = 0; i < x.length; i++) {
@@ -185,7 +187,7 @@ public final class ParallelOps {
                     packed.panels());
             int task = i % tasks;
             attentionTasks(ops, qkv, out, hidden, heads, starts, task, task + 1, scratch);
-            ops.layerNorm(a, 0, c, 0, k, gamma, beta, 1e-5f);
+            ops.layerNorm(c, 0, c, n, n, gamma, beta, 1e-5f); // rows as wide as two panels, a residual beside
         }
     }
 
