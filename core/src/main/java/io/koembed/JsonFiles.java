@@ -1,6 +1,7 @@
 package io.koembed;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -31,6 +32,10 @@ public final class JsonFiles {
             .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** For {@link #readStream}: trees read from inside a stream end where their value ends (the stream goes on). */
+    private static final ObjectMapper STREAM_MAPPER = MAPPER.copy()
+            .disable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private JsonFiles() {}
 
     /** The shared mapper, for JSON that is not read from a file of its own (e.g. a safetensors header). */
@@ -45,9 +50,47 @@ public final class JsonFiles {
      *                              for more after the value), "FILE: empty file" or "FILE: cannot read: ..."
      */
     public static JsonNode readTree(Path file) {
-        JsonNode node;
+        JsonNode node = parse(file, MAPPER::readTree);
+        if (node == null || node.isMissingNode()) {
+            throw ModelFormatException.in(file, "empty file");
+        }
+        return node;
+    }
+
+    /** Reads a value from a parser placed before its first token (a token stream's consumer, e.g. a streamed list). */
+    @FunctionalInterface
+    public interface StreamReader<T> {
+        T read(JsonParser parser) throws IOException;
+    }
+
+    /**
+     * The file read by {@code reader} from a parser over its bytes, with {@link #readTree}'s errors for bad JSON
+     * and for anything after the top-level value: for files too large to hold as a tree cheaply (a Unigram
+     * tokenizer.json's vocabulary is 250,002 [piece, score] pairs, 750,000 tree nodes). {@code reader} gets
+     * the parser before the first token; an empty file gives it no token.
+     */
+    public static <T> T readStream(Path file, StreamReader<T> reader) {
+        return parse(file, bytes -> {
+            try (JsonParser parser = STREAM_MAPPER.createParser(bytes)) {
+                parser.setCodec(STREAM_MAPPER);
+                T value = reader.read(parser);
+                if (parser.nextToken() != null) {
+                    var loc = parser.currentLocation();
+                    throw ModelFormatException.in(file, "not valid JSON at line " + loc.getLineNr() + ", column "
+                            + loc.getColumnNr() + ": more content after the top-level value");
+                }
+                return value;
+            }
+        });
+    }
+
+    private interface BytesReader<T> {
+        T read(byte[] bytes) throws IOException;
+    }
+
+    private static <T> T parse(Path file, BytesReader<T> reader) {
         try {
-            node = MAPPER.readTree(Files.readAllBytes(file));
+            return reader.read(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw ModelFormatException.in(file, "file not found", e);
         } catch (JsonProcessingException e) {
@@ -60,10 +103,6 @@ public final class JsonFiles {
         } catch (IOException e) {
             throw ModelFormatException.in(file, "cannot read: " + e, e);
         }
-        if (node == null || node.isMissingNode()) {
-            throw ModelFormatException.in(file, "empty file");
-        }
-        return node;
     }
 
     /** The file's top-level JSON object: {@link #readTree}, and anything but an object is an error. */

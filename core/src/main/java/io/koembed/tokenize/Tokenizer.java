@@ -14,11 +14,9 @@ import io.koembed.tokenize.processors.PostProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * Text to token ids, exactly as the Rust Hugging Face {@code tokenizers} library (0.21) computes them for a
@@ -76,13 +74,15 @@ public final class Tokenizer {
                 normalizer);
         this.postProcessor = postProcessor;
         this.padId = padToken == null ? -1 : tokenToId(padToken).orElse(-1);
-        // Rust: the size of the union of the model's and the added tokens' token -> id maps.
-        Set<String> all = new HashSet<>();
-        for (String p : model.distinctPieces()) {
-            all.add(p);
+        // Rust: the size of the union of the model's and the added tokens' token -> id maps (counted, not built:
+        // a set of a 250,002-piece vocabulary took a tenth of a second of a cold start)
+        int size = model.distinctPieceCount();
+        for (String added : addedVocabulary.contents()) {
+            if (model.id(added).isEmpty()) {
+                size++;
+            }
         }
-        all.addAll(addedVocabulary.contents());
-        this.vocabSize = all.size();
+        this.vocabSize = size;
     }
 
     /**

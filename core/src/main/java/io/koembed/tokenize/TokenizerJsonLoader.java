@@ -2,7 +2,11 @@ package io.koembed.tokenize;
 
 import io.koembed.tokenize.common.ComponentJson;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.koembed.JsonFiles;
 import io.koembed.ModelFormatException;
 import io.koembed.tokenize.common.ComponentJson.Invalid;
@@ -26,6 +30,7 @@ import io.koembed.tokenize.processors.PostProcessor;
 import io.koembed.tokenize.processors.PostProcessorSequence;
 import io.koembed.tokenize.processors.RobertaProcessing;
 import io.koembed.tokenize.processors.TemplateProcessing;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
@@ -92,7 +97,7 @@ final class TokenizerJsonLoader {
     }
 
     /** Unigram or WordPiece; older files leave the type out, and then only one of the two has the fields there. */
-    private static TokenizerModel model(JsonNode node) {
+    private static TokenizerModel model(JsonNode node, Unigram.Vocab vocab) {
         if (node == null || node.isNull()) {
             throw new Invalid("no \"model\"");
         }
@@ -110,7 +115,7 @@ final class TokenizerJsonLoader {
             throw new Invalid("model type \"" + type + "\" is not supported (KoEmbed implements Unigram and "
                     + "WordPiece)");
         }
-        return Unigram.fromJson(node);
+        return Unigram.fromJson(node, vocab);
     }
 
     /** Reads one component; {@code where} is its place in the file, for error messages. */
@@ -197,15 +202,58 @@ final class TokenizerJsonLoader {
     }
 
     private Tokenizer read() {
-        JsonNode root = JsonFiles.readTree(path);
         try {
-            return read(root);
+            Parsed parsed = JsonFiles.readStream(path, TokenizerJsonLoader::parse);
+            return read(parsed.root(), parsed.vocab());
         } catch (Invalid e) {
             throw ModelFormatException.in(path, e.getMessage());
         }
     }
 
-    private Tokenizer read(JsonNode root) {
+    /** The file as a tree, but for a Unigram model's vocabulary list, which is read from the stream beside it. */
+    private record Parsed(JsonNode root, Unigram.Vocab vocab) {}
+
+    private static Parsed parse(JsonParser parser) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first != JsonToken.START_OBJECT) {
+            if (first == null) {
+                throw new Invalid("empty file");
+            }
+            parser.skipChildren();
+            throw new Invalid("the top level is not a JSON object");
+        }
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        Unigram.Vocab vocab = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            if (name.equals("model") && parser.nextToken() == JsonToken.START_OBJECT) {
+                ObjectNode model = root.putObject("model"); // a key given twice keeps its last value, as in a tree
+                vocab = null;
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    if (field.equals("vocab") && parser.nextToken() == JsonToken.START_ARRAY) {
+                        vocab = Unigram.readVocab(parser);
+                        model.putArray("vocab"); // there is a list (what detects the model type when none is named)
+                    } else {
+                        if (field.equals("vocab")) {
+                            vocab = null;
+                        } else {
+                            parser.nextToken();
+                        }
+                        model.set(field, parser.readValueAsTree());
+                    }
+                }
+            } else {
+                if (!name.equals("model")) {
+                    parser.nextToken();
+                }
+                root.set(name, parser.readValueAsTree());
+            }
+        }
+        return new Parsed(root, vocab);
+    }
+
+    private Tokenizer read(JsonNode root, Unigram.Vocab vocab) {
         if (!root.isObject()) {
             throw new Invalid("the top level is not a JSON object");
         }
@@ -220,7 +268,7 @@ final class TokenizerJsonLoader {
                 throw new Invalid("\"" + ignored + "\" is neither null nor an object");
             }
         }
-        TokenizerModel model = model(root.get("model"));
+        TokenizerModel model = model(root.get("model"), vocab);
         Normalizer normalizer = normalizer(root.get("normalizer"), "normalizer");
         if (normalizer instanceof BertNormalizer bert && config.isBertTokenizer()) {
             normalizer = bert.withOptions(config.option("do_lower_case", true), config.optionalOption("strip_accents"),

@@ -61,6 +61,19 @@ class TokenizerUnitTest {
     }
 
     @Test
+    void unigramLooksPiecesUpAsRustsIdMapDoes() {
+        // A piece given twice keeps its later id (a HashMap insert in Rust) and counts once; the empty piece is a
+        // vocabulary entry like any other, though it never matches inside text.
+        Unigram model = new Unigram(List.of("<unk>", "a", "ab", "a", ""), new double[] {-1, 0, 0, 0, 0}, 0);
+        assertEquals(OptionalInt.of(3), model.id("a"));
+        assertEquals(OptionalInt.of(2), model.id("ab"));
+        assertEquals(OptionalInt.of(4), model.id(""));
+        assertEquals(OptionalInt.empty(), model.id("b"));
+        assertEquals(OptionalInt.empty(), model.id("abc"));
+        assertEquals(4, model.distinctPieceCount()); // <unk>, a, ab, ""
+    }
+
+    @Test
     void unknownCharactersBecomeOneUnk() {
         Encoding e = xlmr.encode("龘龘龘");
         assertArrayEquals(new int[] {0, 4, 3, 2}, e.ids()); // <s> ▁ <unk> </s>

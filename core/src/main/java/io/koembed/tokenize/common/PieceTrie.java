@@ -20,6 +20,7 @@ public final class PieceTrie {
 
     private final EdgeTable edges;
     private final int[] value; // per node: value of the key ending there, or -1
+    private final int keyCount;
 
     /**
      * @param keys      the strings; empty keys are ignored (they can never match, as in the Rust tries)
@@ -59,6 +60,11 @@ public final class PieceTrie {
             }
         }
         value = Arrays.copyOf(val, nodes);
+        int distinct = 0;
+        for (int v : value) {
+            distinct += v >= 0 ? 1 : 0;
+        }
+        keyCount = distinct;
         edges = table.shrunkTo(nodes - 1); // real vocabularies share prefixes heavily
     }
 
@@ -71,6 +77,20 @@ public final class PieceTrie {
         long edge = EdgeTable.edge(node, c);
         int slot = edges.find(edge);
         return edges.keys[slot] == edge ? edges.targets[slot] : -1;
+    }
+
+    /** How many distinct (non-empty) keys there are. */
+    public int keyCount() {
+        return keyCount;
+    }
+
+    /** The value of the key {@code text[from, to)}, or -1 when it is not a key (the empty string never is). */
+    public int get(CharSequence text, int from, int to) {
+        int node = ROOT;
+        for (int i = from; i < to && node >= 0; i++) {
+            node = step(node, text.charAt(i));
+        }
+        return node > ROOT ? value[node] : -1;
     }
 
     /** The value of the key ending at {@code node}, or -1 when no key ends there. */

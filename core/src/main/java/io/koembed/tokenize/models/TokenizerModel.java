@@ -18,8 +18,8 @@ public sealed interface TokenizerModel permits Unigram, WordPiece {
     /** The vocabulary entry of {@code id}, or null when no entry has it. */
     String piece(int id);
 
-    /** Every distinct entry (what Rust's {@code get_vocab} returns), for vocabulary size accounting. */
-    Iterable<String> distinctPieces();
+    /** How many distinct entries there are (the size of what Rust's {@code get_vocab} returns). */
+    int distinctPieceCount();
 
     /** Segments one word (a piece of the pre-tokenizer's output, never empty) and appends its ids to {@code out}. */
     void encode(String word, IntList out);

@@ -1,14 +1,15 @@
 package io.koembed.tokenize.models;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.koembed.tokenize.common.ComponentJson.Invalid;
 import io.koembed.tokenize.common.IntList;
 import io.koembed.tokenize.common.PieceTrie;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -38,8 +39,8 @@ public final class Unigram implements TokenizerModel {
     private final double[] scores;
     private final int unkId;
     private final double unkScore;
-    private final Map<String, Integer> ids;
-    private final PieceTrie trie;
+    private final int emptyPieceId; // the trie holds no empty key; a vocabulary may (-1: it does not)
+    private final PieceTrie trie;  // piece -> id, for the lattice's prefixes and for lookups
 
     /**
      * @param pieces the vocabulary, id = index
@@ -62,21 +63,21 @@ public final class Unigram implements TokenizerModel {
         this.scores = scores.clone();
         this.unkId = unkId;
         double min = Double.POSITIVE_INFINITY;
-        Map<String, Integer> map = HashMap.newHashMap(this.pieces.length);
+        int empty = -1;
         int[] values = new int[this.pieces.length];
         for (int i = 0; i < this.pieces.length; i++) {
             if (this.pieces[i] == null) {
                 throw new IllegalArgumentException("piece " + i + " is null");
             }
-            map.put(this.pieces[i], i);
+            empty = this.pieces[i].isEmpty() ? i : empty;
             values[i] = i;
             if (this.scores[i] < min) {
                 min = this.scores[i];
             }
         }
-        this.ids = map;
+        this.emptyPieceId = empty;
         this.unkScore = min - UNK_PENALTY;
-        this.trie = new PieceTrie(this.pieces, values, false); // later duplicate wins, like the id map
+        this.trie = new PieceTrie(this.pieces, values, false); // a later duplicate wins, as in Rust's id map
     }
 
     /**
@@ -84,12 +85,55 @@ public final class Unigram implements TokenizerModel {
      * refused (not implemented).
      */
     public static Unigram fromJson(JsonNode node) {
+        return fromJson(node, null);
+    }
+
+    /** A vocabulary read from a token stream (see {@link #readVocab}): pieces and their scores, id = index. */
+    public record Vocab(List<String> pieces, double[] scores) {}
+
+    /**
+     * {@code "vocab"}'s list of [piece, score] pairs, read from {@code parser} positioned on the list's
+     * START_ARRAY, up to and including its END_ARRAY: the same checks and values as {@link #fromJson}'s, without a
+     * tree of 750,000 nodes for a 250,002-piece vocabulary.
+     */
+    public static Vocab readVocab(JsonParser parser) throws IOException {
+        List<String> pieces = new ArrayList<>();
+        double[] scores = new double[1024];
+        int i = 0;
+        for (JsonToken t; (t = parser.nextToken()) != JsonToken.END_ARRAY; i++) {
+            String piece = null;
+            double score = 0;
+            boolean pair = t == JsonToken.START_ARRAY && parser.nextToken() == JsonToken.VALUE_STRING;
+            if (pair) {
+                piece = parser.getText();
+                JsonToken number = parser.nextToken();
+                pair = number != null && number.isNumeric();
+                score = pair ? parser.getDoubleValue() : 0;
+                pair = pair && parser.nextToken() == JsonToken.END_ARRAY;
+            }
+            if (!pair) {
+                throw new Invalid("model.vocab[" + i + "] is not a [piece, score] pair");
+            }
+            if (i == scores.length) {
+                scores = Arrays.copyOf(scores, 2 * i);
+            }
+            pieces.add(piece);
+            scores[i] = score;
+        }
+        return new Vocab(pieces, Arrays.copyOf(scores, i));
+    }
+
+    /** {@link #fromJson(JsonNode)} with the vocabulary already read from the stream (null: from {@code node}). */
+    public static Unigram fromJson(JsonNode node, Vocab streamed) {
         if (node.path("byte_fallback").asBoolean(false)) {
             throw new Invalid("Unigram with \"byte_fallback\": true is not supported");
         }
         JsonNode unk = node.get("unk_id");
         if (unk == null || !unk.canConvertToInt()) {
             throw new Invalid("the Unigram model has no integer \"unk_id\" (KoEmbed needs one for unseen characters)");
+        }
+        if (streamed != null) {
+            return of(streamed.pieces(), streamed.scores(), unk.asInt());
         }
         JsonNode vocab = node.get("vocab");
         if (vocab == null || !vocab.isArray()) {
@@ -105,8 +149,12 @@ public final class Unigram implements TokenizerModel {
             pieces.add(entry.get(0).asText());
             scores[i++] = entry.get(1).asDouble();
         }
+        return of(pieces, scores, unk.asInt());
+    }
+
+    private static Unigram of(List<String> pieces, double[] scores, int unkId) {
         try {
-            return new Unigram(pieces, scores, unk.asInt());
+            return new Unigram(pieces, scores, unkId);
         } catch (IllegalArgumentException e) {
             throw new Invalid("bad Unigram model: " + e.getMessage());
         }
@@ -133,13 +181,13 @@ public final class Unigram implements TokenizerModel {
 
     @Override
     public OptionalInt id(String piece) {
-        Integer id = ids.get(piece);
-        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+        int id = piece.isEmpty() ? emptyPieceId : trie.get(piece, 0, piece.length());
+        return id < 0 ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     @Override
-    public Iterable<String> distinctPieces() {
-        return ids.keySet();
+    public int distinctPieceCount() {
+        return trie.keyCount() + (emptyPieceId >= 0 ? 1 : 0);
     }
 
     @Override
@@ -201,8 +249,8 @@ public final class Unigram implements TokenizerModel {
                 while (end > 0 && nodeId[end] == unkId) {
                     end = startsAt[end];
                 }
-                Integer id = ids.get(text.substring(end, runEnd));
-                segmentIds.add(id == null ? unkId : id);
+                int id = trie.get(text, end, runEnd);
+                segmentIds.add(id < 0 ? unkId : id);
             } else {
                 segmentIds.add(nodeId[end]);
                 end = start;

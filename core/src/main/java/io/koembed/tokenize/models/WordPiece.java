@@ -117,8 +117,8 @@ public final class WordPiece implements TokenizerModel {
     }
 
     @Override
-    public Iterable<String> distinctPieces() {
-        return vocab.keySet();
+    public int distinctPieceCount() {
+        return vocab.size();
     }
 
     @Override
