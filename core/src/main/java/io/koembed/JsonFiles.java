@@ -72,7 +72,6 @@ public final class JsonFiles {
     public static <T> T readStream(Path file, StreamReader<T> reader) {
         return parse(file, bytes -> {
             try (JsonParser parser = STREAM_MAPPER.createParser(bytes)) {
-                parser.setCodec(STREAM_MAPPER);
                 T value = reader.read(parser);
                 if (parser.nextToken() != null) {
                     var loc = parser.currentLocation();

@@ -226,28 +226,26 @@ final class TokenizerJsonLoader {
         Unigram.Vocab vocab = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
-            if (name.equals("model") && parser.nextToken() == JsonToken.START_OBJECT) {
-                ObjectNode model = root.putObject("model"); // a key given twice keeps its last value, as in a tree
-                vocab = null;
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = parser.currentName();
-                    if (field.equals("vocab") && parser.nextToken() == JsonToken.START_ARRAY) {
-                        vocab = Unigram.readVocab(parser);
-                        model.putArray("vocab"); // there is a list (what detects the model type when none is named)
-                    } else {
-                        if (field.equals("vocab")) {
-                            vocab = null;
-                        } else {
-                            parser.nextToken();
-                        }
-                        model.set(field, parser.readValueAsTree());
-                    }
-                }
-            } else {
-                if (!name.equals("model")) {
-                    parser.nextToken();
-                }
+            JsonToken value = parser.nextToken();
+            if (!name.equals("model") || value != JsonToken.START_OBJECT) {
                 root.set(name, parser.readValueAsTree());
+                continue;
+            }
+            ObjectNode model = root.putObject("model"); // a key given twice keeps its last value, as in a tree
+            vocab = null;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                if (field.equals("vocab") && parser.nextToken() == JsonToken.START_ARRAY) {
+                    vocab = Unigram.readVocab(parser);
+                    model.putArray("vocab"); // there is a list (what detects the model type when none is named)
+                } else {
+                    if (field.equals("vocab")) {
+                        vocab = null; // a later "vocab" that is not a list replaces an earlier one
+                    } else {
+                        parser.nextToken();
+                    }
+                    model.set(field, parser.readValueAsTree());
+                }
             }
         }
         return new Parsed(root, vocab);

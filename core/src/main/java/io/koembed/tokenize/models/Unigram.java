@@ -80,21 +80,13 @@ public final class Unigram implements TokenizerModel {
         this.trie = new PieceTrie(this.pieces, values, false); // a later duplicate wins, as in Rust's id map
     }
 
-    /**
-     * {@code {"type": "Unigram", "unk_id": n, "vocab": [[piece, score], ...]}}; {@code "byte_fallback": true} is
-     * refused (not implemented).
-     */
-    public static Unigram fromJson(JsonNode node) {
-        return fromJson(node, null);
-    }
-
     /** A vocabulary read from a token stream (see {@link #readVocab}): pieces and their scores, id = index. */
     public record Vocab(List<String> pieces, double[] scores) {}
 
     /**
      * {@code "vocab"}'s list of [piece, score] pairs, read from {@code parser} positioned on the list's
-     * START_ARRAY, up to and including its END_ARRAY: the same checks and values as {@link #fromJson}'s, without a
-     * tree of 750,000 nodes for a 250,002-piece vocabulary.
+     * START_ARRAY, up to and including its END_ARRAY: each entry a [string, number] pair, without
+     * a tree of 750,000 nodes for a 250,002-piece vocabulary.
      */
     public static Vocab readVocab(JsonParser parser) throws IOException {
         List<String> pieces = new ArrayList<>();
@@ -123,8 +115,12 @@ public final class Unigram implements TokenizerModel {
         return new Vocab(pieces, Arrays.copyOf(scores, i));
     }
 
-    /** {@link #fromJson(JsonNode)} with the vocabulary already read from the stream (null: from {@code node}). */
-    public static Unigram fromJson(JsonNode node, Vocab streamed) {
+    /**
+     * {@code {"type": "Unigram", "unk_id": n, "vocab": [[piece, score], ...]}}, its vocabulary list read from the
+     * stream by {@link #readVocab} (null when the model had none); {@code "byte_fallback": true} is refused (not
+     * implemented).
+     */
+    public static Unigram fromJson(JsonNode node, Vocab vocab) {
         if (node.path("byte_fallback").asBoolean(false)) {
             throw new Invalid("Unigram with \"byte_fallback\": true is not supported");
         }
@@ -132,29 +128,11 @@ public final class Unigram implements TokenizerModel {
         if (unk == null || !unk.canConvertToInt()) {
             throw new Invalid("the Unigram model has no integer \"unk_id\" (KoEmbed needs one for unseen characters)");
         }
-        if (streamed != null) {
-            return of(streamed.pieces(), streamed.scores(), unk.asInt());
-        }
-        JsonNode vocab = node.get("vocab");
-        if (vocab == null || !vocab.isArray()) {
+        if (vocab == null) {
             throw new Invalid("the Unigram model has no \"vocab\" list");
         }
-        List<String> pieces = new ArrayList<>(vocab.size());
-        double[] scores = new double[vocab.size()];
-        int i = 0;
-        for (JsonNode entry : vocab) {
-            if (!entry.isArray() || entry.size() != 2 || !entry.get(0).isTextual() || !entry.get(1).isNumber()) {
-                throw new Invalid("model.vocab[" + i + "] is not a [piece, score] pair");
-            }
-            pieces.add(entry.get(0).asText());
-            scores[i++] = entry.get(1).asDouble();
-        }
-        return of(pieces, scores, unk.asInt());
-    }
-
-    private static Unigram of(List<String> pieces, double[] scores, int unkId) {
         try {
-            return new Unigram(pieces, scores, unkId);
+            return new Unigram(vocab.pieces(), vocab.scores(), unk.asInt());
         } catch (IllegalArgumentException e) {
             throw new Invalid("bad Unigram model: " + e.getMessage());
         }
