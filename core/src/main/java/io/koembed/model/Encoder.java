@@ -7,6 +7,7 @@ import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.common.Encoding;
 import io.koembed.weights.Checkpoint;
+import io.koembed.weights.DType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -110,7 +111,17 @@ public final class Encoder implements AutoCloseable {
     private static Weights loadWeights(Checkpoint st, EncoderConfig c, Arena arena, ParallelOps kernels,
                                        WeightPrecision precision) {
         int n = c.numHiddenLayers(), h = c.hiddenSize(), in = c.intermediateSize();
-        Loader l = new Loader(st, c, arena, kernels, precision);
+        try (Arena staging = Arena.ofConfined()) {
+            // one buffer, the size of the largest matrix, through which every Linear weight passes on its way to
+            // being packed: its pages are faulted in once, not once per matrix
+            Loader l = new Loader(st, c, arena, kernels, precision,
+                    staging.allocate(4L * Math.max(3L * h * h, (long) h * in), 64));
+            return weights(l, n, h, in);
+        }
+    }
+
+    private static Weights weights(Loader l, int n, int h, int in) {
+        EncoderConfig c = l.c();
         PackedMatrix[] wqkv = new PackedMatrix[n], wo = new PackedMatrix[n], wi = new PackedMatrix[n],
                 wf = new PackedMatrix[n];
         float[][] bqkv = new float[n][], bo = new float[n][], bi = new float[n][], bf = new float[n][],
@@ -140,8 +151,12 @@ public final class Encoder implements AutoCloseable {
                 wqkv, bqkv, wo, bo, anw, anb, wi, bi, wf, bf, onw, onb);
     }
 
-    /** Finds weights under their bare or prefixed names and checks their shapes against the config. */
-    private record Loader(Checkpoint st, EncoderConfig c, Arena arena, ParallelOps kernels, WeightPrecision precision) {
+    /**
+     * Finds weights under their bare or prefixed names and checks their shapes against the config. Linear weights
+     * pass through {@code staging} (at least as large as the largest, stacked or not) into their packed form.
+     */
+    private record Loader(Checkpoint st, EncoderConfig c, Arena arena, ParallelOps kernels, WeightPrecision precision,
+                          MemorySegment staging) {
 
         /** An embedding table, read in place (F32) or widened once into the encoder's arena. */
         MemorySegment table(String name, long rows, long cols) {
@@ -150,10 +165,7 @@ public final class Encoder implements AutoCloseable {
 
         /** A Linear layer's weight, packed for the kernels in the chosen precision. */
         PackedMatrix matrix(String name, int rows, int cols) {
-            String stored = checked(name, rows, cols);
-            try (Arena widened = Arena.ofConfined()) { // F16/BF16 files: the float32 copy lives only while packing
-                return kernels.pack(st.floats(stored, widened), rows, cols, precision, arena);
-            }
+            return stackedMatrix(new String[] {name}, "", rows, cols);
         }
 
         /**
@@ -162,20 +174,19 @@ public final class Encoder implements AutoCloseable {
          */
         PackedMatrix stackedMatrix(String[] prefixes, String suffix, int rows, int cols) {
             long bytes = 4L * rows * cols;
-            try (Arena stacked = Arena.ofConfined()) {
-                MemorySegment all = stacked.allocate(bytes * prefixes.length, 64);
-                for (int i = 0; i < prefixes.length; i++) {
-                    String stored = checked(prefixes[i] + suffix, rows, cols);
-                    try (Arena widened = Arena.ofConfined()) {
-                        MemorySegment one = st.floats(stored, widened);
-                        MemorySegment.copy(one, 0, all, i * bytes, bytes);
-                        if (one.isMapped()) {
-                            one.unload(); // as pack does: the packed copy is the one that stays resident
-                        }
+            for (int i = 0; i < prefixes.length; i++) {
+                String stored = checked(prefixes[i] + suffix, rows, cols);
+                MemorySegment into = staging.asSlice(i * bytes, bytes);
+                if (st.info(stored).dtype() == DType.F32) {
+                    st.copyBytes(stored, into);
+                } else {
+                    try (Arena widened = Arena.ofConfined()) { // F16/BF16: widened, then copied beside the others
+                        MemorySegment.copy(st.floats(stored, widened), 0, into, 0, bytes);
                     }
                 }
-                return kernels.pack(all, prefixes.length * rows, cols, precision, arena);
             }
+            return kernels.pack(staging.asSlice(0, bytes * prefixes.length), prefixes.length * rows, cols, precision,
+                    arena);
         }
 
         /** The vectors {@code prefix + suffix}, each [len], concatenated in the order of the prefixes. */

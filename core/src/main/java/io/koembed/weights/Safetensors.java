@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -63,14 +64,16 @@ public final class Safetensors implements Checkpoint {
     private final Path path;
     private final Arena arena;
     private final MemorySegment data;
+    private final long dataStart; // the file offset of data
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
 
-    private Safetensors(Path path, Arena arena, MemorySegment data, Map<String, TensorInfo> tensors,
+    private Safetensors(Path path, Arena arena, MemorySegment data, long dataStart, Map<String, TensorInfo> tensors,
                         Map<String, String> metadata) {
         this.path = path;
         this.arena = arena;
         this.data = data;
+        this.dataStart = dataStart;
         this.tensors = tensors;
         this.metadata = metadata;
     }
@@ -106,7 +109,7 @@ public final class Safetensors implements Checkpoint {
             MemorySegment data = whole.asSlice(8 + headerLen);
             Map<String, String> metadata = new LinkedHashMap<>();
             Map<String, TensorInfo> tensors = parseHeader(file, header, data.byteSize(), metadata);
-            return new Safetensors(file, arena, data, tensors, Collections.unmodifiableMap(metadata));
+            return new Safetensors(file, arena, data, 8 + headerLen, tensors, Collections.unmodifiableMap(metadata));
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -266,6 +269,36 @@ public final class Safetensors implements Checkpoint {
     public MemorySegment bytes(String name) {
         TensorInfo t = info(name);
         return data.asSlice(t.begin(), t.byteSize()).asReadOnly();
+    }
+
+    /**
+     * Reads the bytes of {@code name} from the file into {@code dst} (positional reads, so safe from any thread):
+     * the copy costs no page faults on the mapping. A {@code dst} that cannot back a ByteBuffer (a heap segment of
+     * another array than byte[]) is filled from the mapping instead.
+     */
+    @Override
+    public void copyBytes(String name, MemorySegment dst) {
+        TensorInfo t = info(name);
+        if (dst.byteSize() < t.byteSize()) {
+            throw new IllegalArgumentException("tensor '" + name + "' has " + t.byteSize() + " bytes, the target "
+                    + dst.byteSize());
+        }
+        if (!dst.isNative()) {
+            Checkpoint.super.copyBytes(name, dst);
+            return;
+        }
+        ByteBuffer into = dst.asSlice(0, t.byteSize()).asByteBuffer();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long at = dataStart + t.begin();
+            while (into.hasRemaining()) {
+                if (ch.read(into, at + into.position()) < 0) {
+                    throw ModelFormatException.in(path, "tensor '" + name + "': the file ends before its "
+                            + t.byteSize() + " bytes (changed since it was opened?)");
+                }
+            }
+        } catch (IOException e) {
+            throw ModelFormatException.in(path, "cannot read tensor '" + name + "': " + e, e);
+        }
     }
 
     /** Unmaps the file. Idempotent. */

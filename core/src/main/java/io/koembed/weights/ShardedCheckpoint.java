@@ -124,6 +124,11 @@ final class ShardedCheckpoint implements Checkpoint {
         return shard(name).bytes(name);
     }
 
+    @Override
+    public void copyBytes(String name, MemorySegment dst) {
+        shard(name).copyBytes(name, dst);
+    }
+
     private Checkpoint shard(String name) {
         Checkpoint c = shardOf.get(name);
         if (c == null) {

@@ -68,6 +68,34 @@ class SafetensorsTest {
     }
 
     @Test
+    void copyBytesReadsATensorFromTheFileIntoAnySegment() throws IOException {
+        float[] vals = {1f, -2f, 3.5f, 1e-7f, -0f, 6f};
+        Path f = dir.resolve("c.safetensors");
+        new SafetensorsWriter().add("first", DType.F32, new float[] {9f}, 1).add("w", DType.F32, vals, 2, 3).write(f);
+        try (Safetensors st = Safetensors.open(f); Arena arena = Arena.ofConfined()) {
+            MemorySegment direct = arena.allocate(4L * vals.length + 8); // larger than the tensor: the rest untouched
+            direct.fill((byte) 0x7f);
+            st.copyBytes("w", direct);
+            float[] onHeap = new float[vals.length];
+            st.copyBytes("w", MemorySegment.ofArray(onHeap)); // no ByteBuffer over a float[]: copied from the mapping
+            for (int i = 0; i < vals.length; i++) {
+                assertEquals(Float.floatToRawIntBits(vals[i]),
+                        Float.floatToRawIntBits(direct.getAtIndex(Checkpoint.F32_LE, i)));
+            }
+            assertArrayEquals(vals, onHeap);
+            assertEquals((byte) 0x7f, direct.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 4L * vals.length));
+            assertThrows(IllegalArgumentException.class, () -> st.copyBytes("w", arena.allocate(8)));
+
+            // the file cut short after it was opened (the mapping would fault; the read reports it)
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                ch.truncate(ch.size() - 4);
+            }
+            var e = assertThrows(ModelFormatException.class, () -> st.copyBytes("w", direct));
+            assertMessage(e, f, "'w'", "ends before");
+        }
+    }
+
+    @Test
     void nonFloatTensorsOpenButCannotBeReadAsFloats() {
         Path f = dir.resolve("ids.safetensors");
         String header = "{\"embeddings.position_ids\":{\"dtype\":\"I64\",\"shape\":[1,2],\"data_offsets\":[0,16]},"
