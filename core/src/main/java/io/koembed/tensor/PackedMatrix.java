@@ -144,12 +144,19 @@ public final class PackedMatrix {
             laneOffset[i] = storedIndex(precision, panelWidth, i, 0);
         }
         float[] source = new float[panelWidth * cols]; // the panel's rows as stored: [out, in], consecutive
-        float[] panel = new float[Math.toIntExact(panelElements)]; // one panel transposed on the heap, then stored
+        // float32 panels are transposed straight into their place in the packed array; the narrower formats one
+        // panel at a time into a float buffer, then converted into the packed bytes
+        float[] packed = precision == WeightPrecision.FLOAT32 ? (float[]) data.heapBase().orElseThrow() : null;
+        float[] panel = packed != null ? packed : new float[Math.toIntExact(panelElements)];
         for (int q = 0; q < panels; q++) {
             int r0 = q * panelWidth, n = Math.min(panelWidth, rows - r0);
+            long base = q * panelElements;
+            int at = packed != null ? Math.toIntExact(base) : 0;
             MemorySegment.copy(w, VectorOps.F32_LE, 4L * r0 * cols, source, 0, n * cols);
             Arrays.fill(source, n * cols, source.length, 0f); // the last panel's padding rows
-            Arrays.fill(panel, 0f);                           // and int8's padding column
+            if (packed == null) {
+                Arrays.fill(panel, 0f);                       // int8's padding column
+            }
             if (scales != null) {
                 for (int i = 0; i < n; i++) {
                     float max = 0f;
@@ -165,11 +172,10 @@ public final class PackedMatrix {
             // transposed in bands of 16 columns, so that the band's writes stay within a few KiB of the panel
             // (row by row they scatter over all of it: about a third of a base model's load time once)
             for (int c0 = 0; c0 < cols; c0 += 16) {
-                transposeBand(source, cols, c0, Math.min(cols, c0 + 16), columnStart, laneOffset, panel);
+                transposeBand(source, cols, c0, Math.min(cols, c0 + 16), columnStart, laneOffset, panel, at);
             }
-            long base = q * panelElements;
             switch (precision) {
-                case FLOAT32 -> MemorySegment.copy(panel, 0, data, VectorOps.F32_LE, 4 * base, panel.length);
+                case FLOAT32 -> { } // in place already
                 case BFLOAT16 -> {
                     for (int e = 0; e < panel.length; e++) {
                         data.setAtIndex(I16_LE, base + e, toBfloat16(panel[e]));
@@ -186,15 +192,15 @@ public final class PackedMatrix {
 
     /**
      * Columns [c0, c1) of a panel's rows ({@code source}, [panelWidth, cols]) to their stored places in
-     * {@code panel}. A method of its own, called a few thousand times per matrix, so that the JIT compiles it once
-     * like any small method; as loops inside {@link #fill}, whose calls each run for millions of elements, the load
-     * ran them interpreted and then in a series of on-stack replacements (nine C2 compilations of fill for a base
-     * model, half a second of compiler time on a start-up that has two cores).
+     * {@code panel} from {@code panelOff}. A method of its own, called a few thousand times per matrix, so that
+     * the JIT compiles it once like any small method; as loops inside {@link #fill}, whose calls each run for
+     * millions of elements, the load ran them interpreted and then in a series of on-stack replacements (nine C2
+     * compilations of fill for a base model, half a second of compiler time on a start-up that has two cores).
      */
     private static void transposeBand(float[] source, int cols, int c0, int c1, int[] columnStart, int[] laneOffset,
-                                      float[] panel) {
+                                      float[] panel, int panelOff) {
         for (int i = 0; i < laneOffset.length; i++) {
-            int lane = laneOffset[i], from = i * cols;
+            int lane = panelOff + laneOffset[i], from = i * cols;
             for (int c = c0; c < c1; c++) {
                 panel[columnStart[c] + lane] = source[from + c];
             }
