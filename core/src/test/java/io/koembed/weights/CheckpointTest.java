@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -68,6 +69,9 @@ class CheckpointTest {
                 assertEquals(-1, single.bytes(name).mismatch(sharded.bytes(name)), name);
                 assertEquals(sharded.bytes(name).address(), sharded.floats(name, arena).address(),
                         "F32 shards are read in place");
+                MemorySegment copy = arena.allocate(sharded.info(name).byteSize());
+                sharded.copyBytes(name, copy); // read from the shard's file, not its mapping
+                assertEquals(-1, single.bytes(name).mismatch(copy), name);
             }
         }
     }
