@@ -273,8 +273,8 @@ public final class Safetensors implements Checkpoint {
 
     /**
      * Reads the bytes of {@code name} from the file into {@code dst} (positional reads, so safe from any thread):
-     * the copy costs no page faults on the mapping. A {@code dst} that cannot back a ByteBuffer (a heap segment of
-     * another array than byte[]) is filled from the mapping instead.
+     * the copy costs no page faults on the mapping. A heap {@code dst}, or a tensor of 2 GiB or more (beyond one
+     * ByteBuffer), is copied from the mapping instead.
      */
     @Override
     public void copyBytes(String name, MemorySegment dst) {
@@ -283,7 +283,7 @@ public final class Safetensors implements Checkpoint {
             throw new IllegalArgumentException("tensor '" + name + "' has " + t.byteSize() + " bytes, the target "
                     + dst.byteSize());
         }
-        if (!dst.isNative()) {
+        if (!dst.isNative() || t.byteSize() > Integer.MAX_VALUE) {
             Checkpoint.super.copyBytes(name, dst);
             return;
         }
