@@ -132,6 +132,20 @@ class BadModelTest {
     }
 
     @Test
+    void aBrokenTokenizerIsReportedBeforeBrokenWeights() throws IOException {
+        // the two load side by side; the report is the one the tokenizer's load gives, as when they loaded in turn
+        Path m = brokenCopy(d -> {
+            write(d.resolve("tokenizer.json"), "{\"model\": ".getBytes());
+            byte[] b = read(d.resolve("model.safetensors"));
+            write(d.resolve("model.safetensors"), java.util.Arrays.copyOf(b, b.length / 2));
+        });
+        assertFailsNaming(m, "tokenizer.json");
+        CliTestSupport.Result r = CliTestSupport.run("encode", "--model", m.toString(), "--input",
+                tmp.resolve("in.txt").toString());
+        assertFalse(r.err().contains("model.safetensors"), r.err());
+    }
+
+    @Test
     void corruptModulesAndPoolingConfig() throws IOException {
         Path modules = brokenCopy(d -> write(d.resolve("modules.json"), "[{\"idx\": 0}]".getBytes()));
         assertFailsNaming(modules, "modules.json");

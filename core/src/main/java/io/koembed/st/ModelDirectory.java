@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Reads a sentence-transformers model directory once, at load, into plain objects:
@@ -56,8 +58,25 @@ final class ModelDirectory {
         Path transformerDir = dir.resolve(first.path);
         // the kernels start compiling now, while the tokenizer and the weights load
         ParallelOps.warmUpAsync(ParallelOps.shared().ops(), weights);
-        Tokenizer tokenizer = loadTokenizer(transformerDir);
-        Encoder encoder = Encoder.load(transformerDir, ParallelOps.shared(), weights);
+        // The tokenizer loads on a thread of its own while this one loads the weights: the two take a quarter and
+        // most of a second for a base model, and the weights' load leaves part of a second core idle.
+        FutureTask<Tokenizer> tokenizerLoad = new FutureTask<>(() -> Tokenizer.load(transformerDir));
+        Thread.ofPlatform().daemon().name("koembed-tokenizer-load").start(tokenizerLoad);
+        Encoder encoder;
+        try {
+            encoder = Encoder.load(transformerDir, ParallelOps.shared(), weights);
+        } catch (RuntimeException | Error e) {
+            // the tokenizer's error first, as when the two loaded one after the other
+            tokenizer(tokenizerLoad);
+            throw e;
+        }
+        Tokenizer tokenizer;
+        try {
+            tokenizer = tokenizer(tokenizerLoad);
+        } catch (RuntimeException | Error e) {
+            encoder.close();
+            throw e;
+        }
         try {
             JsonNode stConfig = JsonFiles.readOptionalObject(transformerDir.resolve("sentence_bert_config.json"));
             int maxSeqLength = maxSeqLength(transformerDir, stConfig, encoder);
@@ -172,7 +191,27 @@ final class ModelDirectory {
         return Math.min(max, limit);
     }
 
-    private static Tokenizer loadTokenizer(Path dir) {
-        return Tokenizer.load(dir);
+    /** The loaded tokenizer, or what its load threw, as thrown. */
+    private static Tokenizer tokenizer(FutureTask<Tokenizer> load) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return load.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the load finishes soon; the interrupt is kept for the caller
+                }
+            }
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case RuntimeException r -> throw r;
+                case Error r -> throw r;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
