@@ -41,12 +41,27 @@ final class Jsonl {
         writer.flush();
     }
 
-    /** A float array as a JSON array of numbers, each float printed shortest round-trip. */
+    /**
+     * A float array as a JSON array of numbers, each float printed shortest round-trip: the text Jackson's
+     * {@code writeNumber(float)} gives (Float.toString; NaN and the infinities as strings, Jackson's default), made
+     * with StringBuilder's float append and written in one piece. Number by number through the generator it took
+     * 0.6 s of a 3,000-sentence encode's output (2.3 million numbers), four times as long: Jackson makes a String
+     * of each number and then copies it.
+     */
     static void floats(JsonGenerator g, String field, float[] values) throws IOException {
-        g.writeArrayFieldStart(field);
-        for (float v : values) {
-            g.writeNumber(v);
+        StringBuilder array = new StringBuilder(values.length * 12 + 2).append('[');
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                array.append(',');
+            }
+            float v = values[i];
+            if (Float.isFinite(v)) {
+                array.append(v);
+            } else {
+                array.append('"').append(v).append('"');
+            }
         }
-        g.writeEndArray();
+        g.writeFieldName(field);
+        g.writeRawValue(array.append(']').toString());
     }
 }
