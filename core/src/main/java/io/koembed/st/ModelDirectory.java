@@ -67,7 +67,12 @@ final class ModelDirectory {
             encoder = Encoder.load(transformerDir, ParallelOps.shared(), weights);
         } catch (RuntimeException | Error e) {
             // the tokenizer's error first, as when the two loaded one after the other
-            tokenizer(tokenizerLoad);
+            try {
+                tokenizer(tokenizerLoad);
+            } catch (RuntimeException | Error tokenizerError) {
+                tokenizerError.addSuppressed(e);
+                throw tokenizerError;
+            }
             throw e;
         }
         Tokenizer tokenizer;

@@ -32,7 +32,7 @@ public final class PieceTrie {
         for (String k : keys) {
             totalChars += k.length();
         }
-        if (totalChars > (1 << 29)) {
+        if (totalChars > (1 << 27)) { // keeps the edge table's array (2 longs a slot) within Java's array size
             throw new IllegalArgumentException("vocabulary too large: " + totalChars + " characters");
         }
         int maxNodes = (int) totalChars + 1;
