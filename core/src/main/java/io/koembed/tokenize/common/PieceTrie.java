@@ -36,7 +36,9 @@ public final class PieceTrie {
             throw new IllegalArgumentException("vocabulary too large: " + totalChars + " characters");
         }
         int maxNodes = (int) totalChars + 1;
-        EdgeTable table = new EdgeTable(2L * maxNodes); // the worst case: no shared prefixes
+        // Sized for an edge per two characters (a synthetic 250,002-piece vocabulary had 0.57), grown when fuller than
+        // 2/3: sizing for the worst case (no shared prefixes) allocated and filled twice the memory, then shrank.
+        EdgeTable table = new EdgeTable(3 * totalChars / 4 + 16);
         int[] val = new int[maxNodes];
         Arrays.fill(val, -1);
         int nodes = 1;
@@ -51,9 +53,14 @@ public final class PieceTrie {
                 int at = table.find(edge);
                 if (table.entries[at] == EdgeTable.EMPTY) {
                     table.entries[at] = edge;
-                    table.entries[at + 1] = nodes++;
+                    table.entries[at + 1] = nodes;
+                    node = nodes++;
+                    if (nodes - 1 > table.slots() * 2 / 3) {
+                        table = table.resizedTo(2L * table.slots());
+                    }
+                } else {
+                    node = (int) table.entries[at + 1];
                 }
-                node = (int) table.entries[at + 1];
             }
             if (val[node] < 0 || !keepFirst) {
                 val[node] = values[k];
@@ -154,20 +161,27 @@ public final class PieceTrie {
             return at;
         }
 
+        int slots() {
+            return entries.length >> 1;
+        }
+
         /** This table, or a copy at most about 2/3 full when that is smaller. */
         EdgeTable shrunkTo(int edgeCount) {
-            EdgeTable small = new EdgeTable(edgeCount + (edgeCount >> 1) + 1L);
-            if (small.entries.length >= entries.length) {
-                return this;
-            }
+            long minSlots = edgeCount + (edgeCount >> 1) + 1L;
+            return minSlots <= slots() / 2 ? resizedTo(minSlots) : this;
+        }
+
+        /** A copy of this table with at least {@code minSlots} slots. */
+        EdgeTable resizedTo(long minSlots) {
+            EdgeTable copy = new EdgeTable(minSlots);
             for (int at = 0; at < entries.length; at += 2) {
                 if (entries[at] != EMPTY) {
-                    int to = small.find(entries[at]);
-                    small.entries[to] = entries[at];
-                    small.entries[to + 1] = entries[at + 1];
+                    int to = copy.find(entries[at]);
+                    copy.entries[to] = entries[at];
+                    copy.entries[to + 1] = entries[at + 1];
                 }
             }
-            return small;
+            return copy;
         }
     }
 }
