@@ -7,7 +7,6 @@ import io.koembed.tensor.PackedMatrix;
 import io.koembed.tensor.WeightPrecision;
 import io.koembed.tokenize.common.Encoding;
 import io.koembed.weights.Checkpoint;
-import io.koembed.weights.DType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -176,14 +175,7 @@ public final class Encoder implements AutoCloseable {
             long bytes = 4L * rows * cols;
             for (int i = 0; i < prefixes.length; i++) {
                 String stored = checked(prefixes[i] + suffix, rows, cols);
-                MemorySegment into = staging.asSlice(i * bytes, bytes);
-                if (st.info(stored).dtype() == DType.F32) {
-                    st.copyBytes(stored, into);
-                } else {
-                    try (Arena widened = Arena.ofConfined()) { // F16/BF16: widened, then copied beside the others
-                        MemorySegment.copy(st.floats(stored, widened), 0, into, 0, bytes);
-                    }
-                }
+                st.copyFloats(stored, staging.asSlice(i * bytes, bytes));
             }
             return kernels.pack(staging.asSlice(0, bytes * prefixes.length), prefixes.length * rows, cols, precision,
                     arena);

@@ -107,9 +107,23 @@ public interface Checkpoint extends AutoCloseable {
     }
 
     /**
+     * The elements of {@code name} as little-endian F32 ({@link #F32_LE}) into the start of {@code dst}: an F32
+     * tensor through {@link #copyBytes}, F16 and BF16 widened exactly. How the encoder reads the Linear weights it
+     * packs.
+     */
+    default void copyFloats(String name, MemorySegment dst) {
+        TensorInfo t = requireFloat(name);
+        if (t.dtype() == DType.F32) {
+            copyBytes(name, dst);
+        } else {
+            FloatConversion.widenInto(bytes(name), t.dtype(), t.elements(), dst);
+        }
+    }
+
+    /**
      * The elements of {@code name} as a little-endian F32 segment ({@link #F32_LE}): for an F32 tensor its
      * {@link #bytes} themselves (zero copy from a safetensors file), for F16 and BF16 a widened copy allocated from
-     * {@code arena} (64-byte aligned). This is how the encoder reads its weight matrices.
+     * {@code arena} (64-byte aligned). This is how the encoder reads its embedding tables.
      */
     default MemorySegment floats(String name, Arena arena) {
         TensorInfo t = requireFloat(name);

@@ -18,10 +18,15 @@ final class FloatConversion {
             return src.asReadOnly();
         }
         MemorySegment dst = arena.allocate(n * Float.BYTES, 64);
+        widenInto(src, dtype, n, dst);
+        return dst;
+    }
+
+    /** The {@code n} F16 or BF16 elements of {@code src} widened into the start of {@code dst}. */
+    static void widenInto(MemorySegment src, DType dtype, long n, MemorySegment dst) {
         for (long i = 0; i < n; i++) {
             dst.setAtIndex(Checkpoint.F32_LE, i, widen(src.getAtIndex(I16_LE, i), dtype));
         }
-        return dst;
     }
 
     static float[] toArray(MemorySegment src, DType dtype, int n) {

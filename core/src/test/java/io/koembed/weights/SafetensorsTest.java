@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,28 @@ class SafetensorsTest {
             }
             var e = assertThrows(ModelFormatException.class, () -> st.copyBytes("w", direct));
             assertMessage(e, f, "'w'", "ends before");
+        }
+    }
+
+    @Test
+    void copyFloatsGivesFloat32OfEveryFloatType() throws IOException {
+        float[] vals = {1f, -2f, 3.5f, 1e-3f, -0f, 65504f};
+        Path f = dir.resolve("f.safetensors");
+        new SafetensorsWriter().add("f32", DType.F32, vals, 2, 3).add("f16", DType.F16, vals, 2, 3)
+                .add("bf16", DType.BF16, vals, 3, 2).write(f);
+        try (Safetensors st = Safetensors.open(f); Arena arena = Arena.ofConfined()) {
+            for (String name : new String[] {"f32", "f16", "bf16"}) {
+                MemorySegment dst = arena.allocate(4L * vals.length);
+                st.copyFloats(name, dst);
+                float[] expected = st.readFloats(name); // widened exactly, the same as floats(name, arena)
+                for (int i = 0; i < vals.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(expected[i]),
+                            Float.floatToRawIntBits(dst.getAtIndex(Checkpoint.F32_LE, i)), name + " [" + i + "]");
+                }
+            }
+            // and the narrow types hold the values rounded to them (the JDK's conversions), not the F32 values
+            assertEquals(Float.float16ToFloat(Float.floatToFloat16(1e-3f)), st.readFloats("f16")[3]);
+            assertNotEquals(1e-3f, st.readFloats("f16")[3]);
         }
     }
 
