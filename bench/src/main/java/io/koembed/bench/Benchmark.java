@@ -35,6 +35,8 @@ public final class Benchmark {
 
     /** Consecutive batch-1 calls of one engine before the next takes its turn. */
     static final int BATCH1_BLOCK = 20;
+    /** Batches of 32 per engine's turn in the KorSTS batch-32 row: about 4 s on 2 Zen 5 cores. */
+    static final int BATCH32_BLOCK = 10;
 
     /** Command-line options. */
     record Options(Path model, Path data, Path results, String engines, boolean quick, int rounds,
@@ -277,20 +279,7 @@ public final class Benchmark {
             log("correctness checks passed: %s", checks);
 
             // ---- timings ------------------------------------------------------------------------------------------
-            Map<String, Double> batch32 = new LinkedHashMap<>();
-            for (int round = 0; round < o.rounds; round++) {
-                for (Engine e : interleaved(engines, round)) {
-                    long t0 = System.nanoTime();
-                    float[][] out = e.encode(texts, 32);
-                    double s = (System.nanoTime() - t0) / 1e9;
-                    batch32.merge(e.name(), texts.size() / s, Math::max);
-                    log("%s: %d sentences at batch 32 in %.2f s (%.1f sentences/s)", e.name(), texts.size(), s,
-                            texts.size() / s);
-                    if (baseline != null) {
-                        checkAgain(e, out, expectedOf(e, loaded, baseline), "KorSTS batch 32");
-                    }
-                }
-            }
+            Map<String, Double> batch32 = batch32InTurns(engines, texts, tokenized, loaded, baseline);
 
             Map<String, double[]> batch1Ms = new LinkedHashMap<>();
             for (Engine e : engines) {
@@ -324,29 +313,17 @@ public final class Benchmark {
 
             Map<Integer, Map<String, Double>> longThroughput = new LinkedHashMap<>();
             for (var entry : longBatches.entrySet()) {
-                int b = entry.getKey();
-                Map<String, Double> perEngine = new LinkedHashMap<>();
-                for (int round = 0; round < o.rounds; round++) {
-                    for (Engine e : interleaved(engines, round)) {
-                        // reduced-precision engines were compared with fp32 above; here only exact ones are re-checked
-                        double sps = boxedThroughput(e, entry.getValue(), e.isExact() ? longReference : null);
-                        perEngine.merge(e.name(), sps, Math::max);
-                        log("%s: %d-token text at batch %d: %.2f sentences/s", e.name(), longTextTokens, b, sps);
-                    }
-                }
-                longThroughput.put(b, perEngine);
+                Map<String, Double> perEngine = throughputInTurns(engines, entry.getValue(), longReference);
+                perEngine.forEach((n, sps) -> log("%s: %d-token text at batch %d: %.2f sentences/s", n,
+                        longTextTokens, entry.getKey(), sps));
+                longThroughput.put(entry.getKey(), perEngine);
             }
-            Map<String, Double> longestThroughput = new LinkedHashMap<>();
-            for (int round = 0; round < o.rounds; round++) {
-                for (Engine e : interleaved(engines, round)) {
-                    double sps = boxedThroughput(e, longestBatch, e.isExact() ? longestReference : null);
-                    longestThroughput.merge(e.name(), sps, Math::max);
-                    log("%s: %d-token text at batch 8: %.2f sentences/s", e.name(), longestTextTokens, sps);
-                }
-            }
+            Map<String, Double> longestThroughput = throughputInTurns(engines, longestBatch, longestReference);
+            longestThroughput.forEach((n, sps) -> log("%s: %d-token text at batch 8: %.2f sentences/s", n,
+                    longestTextTokens, sps));
 
             // ---- the command line in a fresh JVM: start-up, load and warm-up included ------------------------------
-            CliReport cli = wantKoembed && !o.quick ? cli(texts) : null;
+            CliReport cli = wantKoembed && !o.quick ? cli(texts, baseline == null ? null : baseline.engine()) : null;
 
             // ---- matmul GFLOP/s ------------------------------------------------------------------------------
             MatmulReport mm = o.matmul ? matmul(bridge) : null;
@@ -450,6 +427,49 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * KorSTS at batch 32, sentences per second of each engine. The texts go longest first, as every engine batches
+     * them, and are cut into blocks of {@link #BATCH32_BLOCK} batches; the engines take turns per block (the order
+     * reversed from block to block), so each encodes every text in the same batches as one call over all of them
+     * would, and a phase of the shared machine longer than a block (a few seconds) slows all engines alike. Until
+     * run 9 each engine ran a whole pass (35-40 s) in its turn, and the fp32 ratio moved between 0.92x and 1.20x
+     * from run to run with the engine unchanged. Every engine's output is checked again after each round.
+     */
+    private Map<String, Double> batch32InTurns(List<Engine> engines, List<String> texts, List<int[]> tokenized,
+                                               List<Loaded> loaded, Loaded baseline) {
+        int[] lengths = tokenized.stream().mapToInt(a -> a.length).toArray();
+        int[] order = Batching.longestFirst(lengths);
+        List<String> sorted = Arrays.stream(order).mapToObj(texts::get).toList();
+        int block = BATCH32_BLOCK * 32;
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        for (int round = 0; round < o.rounds; round++) {
+            Map<Engine, float[][]> outputs = new LinkedHashMap<>();
+            for (int b0 = 0, turn = 0; b0 < sorted.size(); b0 += block, turn++) {
+                List<String> chunk = sorted.subList(b0, Math.min(sorted.size(), b0 + block));
+                for (Engine e : interleaved(engines, round + turn)) {
+                    long t0 = System.nanoTime();
+                    float[][] out = e.encode(chunk, 32);
+                    seconds.merge(e.name(), (System.nanoTime() - t0) / 1e9, Double::sum);
+                    float[][] all = outputs.computeIfAbsent(e, x -> new float[texts.size()][]);
+                    for (int i = 0; i < out.length; i++) {
+                        all[order[b0 + i]] = out[i];
+                    }
+                }
+            }
+            for (Engine e : engines) {
+                double s = seconds.get(e.name()) / (round + 1);
+                log("%s: %d sentences at batch 32 in %.2f s (%.1f sentences/s; mean of %d rounds)", e.name(),
+                        texts.size(), s, texts.size() / s, round + 1);
+                if (baseline != null) {
+                    checkAgain(e, outputs.get(e), expectedOf(e, loaded, baseline), "KorSTS batch 32");
+                }
+            }
+        }
+        Map<String, Double> rates = new LinkedHashMap<>();
+        seconds.forEach((name, s) -> rates.put(name, o.rounds * texts.size() / s));
+        return rates;
+    }
+
     private void checkAgain(Engine e, float[][] out, float[][] expected, String what) {
         double d = Embeddings.maxAbsDiff(out, expected);
         requireClose(d, e.name() + " changed its output during timing (" + what + ")");
@@ -537,36 +557,57 @@ public final class Benchmark {
         return best;
     }
 
+    /** Turns per engine in the long-text rows (each at least a third of --min-seconds, and one call). */
+    static final int LONG_TURNS = 3;
+
     /**
-     * Sentences/s of encoding {@code batch} as one batch: one warm-up call, then calls until at least
-     * {@code minSeconds} and at least 2 calls (1 with --quick) have passed.
+     * Sentences/s of encoding {@code batch} as one batch, for each engine: one call checked against
+     * {@code expected} (exact engines only; null for none), then {@link #LONG_TURNS} turns per round in which the
+     * engines take turns (the order reversed from turn to turn), each turn calls until a third of
+     * {@code minSeconds} has passed (at least one call); the rate is all calls' sentences over all their time.
      */
-    private double boxedThroughput(Engine e, List<String> batch, float[] expected) {
-        float[][] out = e.encode(batch, batch.size());
-        if (expected != null) {
-            double d = maxDiffToOne(out, expected);
-            requireClose(d, e.name() + " changed its output during timing (" + batch.size() + " x long text)");
+    private Map<String, Double> throughputInTurns(List<Engine> engines, List<String> batch, float[] expected) {
+        for (Engine e : engines) {
+            float[][] out = e.encode(batch, batch.size());
+            if (expected != null && e.isExact()) {
+                double d = maxDiffToOne(out, expected);
+                requireClose(d, e.name() + " changed its output during timing (" + batch.size() + " x long text)");
+            }
         }
-        int calls = 0;
-        long t0 = System.nanoTime();
-        long elapsed;
-        do {
-            e.encode(batch, batch.size());
-            calls++;
-            elapsed = System.nanoTime() - t0;
-        } while (calls < (o.quick ? 1 : 2) || elapsed < o.minSeconds * 1e9);
-        return calls * (double) batch.size() / (elapsed / 1e9);
+        int turns = o.quick ? 1 : LONG_TURNS * o.rounds;
+        double slice = o.minSeconds * 1e9 / (o.quick ? 1 : LONG_TURNS);
+        Map<String, long[]> callsAndNanos = new LinkedHashMap<>();
+        for (int turn = 0; turn < turns; turn++) {
+            for (Engine e : interleaved(engines, turn)) {
+                long[] acc = callsAndNanos.computeIfAbsent(e.name(), n -> new long[2]);
+                long t0 = System.nanoTime(), elapsed;
+                do {
+                    e.encode(batch, batch.size());
+                    acc[0]++;
+                    elapsed = System.nanoTime() - t0;
+                } while (elapsed < slice);
+                acc[1] += elapsed;
+            }
+        }
+        Map<String, Double> rates = new LinkedHashMap<>();
+        callsAndNanos.forEach((n, acc) -> rates.put(n, acc[0] * (double) batch.size() / (acc[1] / 1e9)));
+        return rates;
     }
 
     /**
      * {@code bin/koembed encode} as a user runs it, one process per call: the median over 5 calls of the time to
      * embed one sentence (JVM start, class loading, model load, one encoder pass, exit), and one call over all
-     * the sentences at batch 32. A first untimed call builds the CLI (and whatever bin/koembed prepares on first
-     * use).
+     * the sentences at batch 32, between two passes of {@code baseline} (ONNX Runtime, in this JVM) over the same
+     * sentences, so that the ratio compares runs minutes apart at most rather than the table's. A first untimed
+     * call builds the CLI (and whatever bin/koembed prepares on first use).
+     *
+     * @param baselineRates sentences/s of the baseline's pass before and after the call over all sentences; empty
+     *                      without a baseline
      */
-    record CliReport(double firstEmbeddingSeconds, double allSeconds, int sentences, String command) {}
+    record CliReport(double firstEmbeddingSeconds, double allSeconds, int sentences, double[] baselineRates,
+                     String command) {}
 
-    private CliReport cli(List<String> texts) throws Exception {
+    private CliReport cli(List<String> texts, Engine baseline) throws Exception {
         Path all = Files.createTempFile("koembed-bench-", ".txt");
         Path one = Files.createTempFile("koembed-bench-one-", ".txt");
         try {
@@ -580,15 +621,26 @@ public final class Benchmark {
             for (int i = 0; i < firsts.length; i++) {
                 firsts[i] = runCli(base, one);
             }
+            double before = baseline == null ? 0 : passRate(baseline, texts);
             double allSeconds = runCli(base, all);
-            log("bin/koembed encode: one sentence %.2f s (median of 5), %d sentences %.1f s", Stats.median(firsts),
-                    texts.size(), allSeconds);
+            double after = baseline == null ? 0 : passRate(baseline, texts);
+            log("bin/koembed encode: one sentence %.2f s (median of 5), %d sentences %.1f s%s", Stats.median(firsts),
+                    texts.size(), allSeconds, baseline == null ? "" : String.format(Locale.ROOT,
+                            " (%s before and after it: %.1f, %.1f sentences/s)", baseline.name(), before, after));
             return new CliReport(Stats.median(firsts), allSeconds, texts.size(),
+                    baseline == null ? new double[0] : new double[] {before, after},
                     String.join(" ", base) + " FILE > /dev/null");
         } finally {
             Files.deleteIfExists(all);
             Files.deleteIfExists(one);
         }
+    }
+
+    /** Sentences/s of one pass of {@code e} over {@code texts} at batch 32. */
+    private static double passRate(Engine e, List<String> texts) {
+        long t0 = System.nanoTime();
+        e.encode(texts, 32);
+        return texts.size() / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** Runs bin/koembed with {@code input} appended, output discarded; returns its wall time in seconds. */

@@ -2,6 +2,7 @@ package io.koembed.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -77,12 +78,14 @@ final class Report {
                 "In parentheses: speed relative to ONNX Runtime in this run, > 1 = faster than ONNX Runtime (for the "
                         + "batch-1 times: ONNX Runtime's time / the engine's time). Texts in, pooled vectors out: each engine "
                         + "tokenizes with the same tokenizer inside the timed call (%.1f µs per KorSTS sentence, see below). "
-                        + "Batch 32: all %d sentences, sorted longest first and padded per batch%s. Batch 1: %d sentences "
+                        + "Batch 32: all %d sentences, sorted longest first and padded per batch, the engines taking "
+                        + "turns per block of " + Benchmark.BATCH32_BLOCK + " batches%s. Batch 1: %d sentences "
                         + "spread over the set, one call each, the engines taking turns per block of "
-                        + Benchmark.BATCH1_BLOCK + ". Long text: the same text repeated to fill the batch, calls "
-                        + "repeated for at least %.0f s.\n\n",
+                        + Benchmark.BATCH1_BLOCK + ". Long text: the same text repeated to fill the batch, the engines "
+                        + "taking turns of calls, at least %.0f s in all each (sentences over the time of all calls)."
+                        + "\n\n",
                 c.tokenizeSeconds() * 1e6 / c.sentences(), c.sentences(),
-                o.rounds() > 1 ? ", best of " + o.rounds() + " rounds" : "", base1 == null ? c.batch1Ms().values()
+                o.rounds() > 1 ? ", mean of " + o.rounds() + " rounds" : "", base1 == null ? c.batch1Ms().values()
                         .iterator().next().length : base1.length, o.minSeconds()));
 
         // ---- reduced precision ----
@@ -112,21 +115,25 @@ final class Report {
 
         // ---- other ----
         Benchmark.CliReport cli = c.cli();
-        Double ort32 = c.batch32().get(baseline);
         if (cli != null) {
             double rate = cli.sentences() / cli.allSeconds();
+            double[] around = cli.baselineRates();
+            Double ort = around.length == 0 ? null : Arrays.stream(around).average().orElseThrow();
             md.append("## The command line, fresh JVM (fp32)\n\n");
-            md.append(table(new String[] {"", "KoEmbed", "ONNX Runtime fp32, steady (table above)", "ratio"}, List.of(
+            md.append(table(new String[] {"", "KoEmbed", "ONNX Runtime fp32, steady (passes before and after)",
+                    "ratio"}, List.of(
                     new String[] {"time to the first embedding (one sentence, process start to exit; median of 5)",
                             String.format(Locale.ROOT, "%.2f s", cli.firstEmbeddingSeconds()), "", ""},
                     new String[] {String.format(Locale.ROOT, "%d KorSTS sentences at batch 32, one process (sent/s)",
                             cli.sentences()),
                             String.format(Locale.ROOT, "%.1f (%.1f s)", rate, cli.allSeconds()),
-                            ort32 == null ? "—" : String.format(Locale.ROOT, "%.1f", ort32),
-                            ort32 == null ? "—" : String.format(Locale.ROOT, "%.2f×", rate / ort32)}), "r"))
+                            ort == null ? "—" : String.format(Locale.ROOT, "%.1f (%.1f, %.1f)", ort, around[0],
+                                    around[1]),
+                            ort == null ? "—" : String.format(Locale.ROOT, "%.2f×", rate / ort)}), "r"))
                     .append('\n');
             md.append("`").append(cli.command()).append("`: start-up, class loading, model load and JIT warm-up "
-                    + "included, against ONNX Runtime's rate in this JVM after its warm-up.\n\n");
+                    + "included, against the mean rate of ONNX Runtime's passes over the same sentences in this JVM "
+                    + "right before and right after the call (its rate in the table above may be minutes older).\n\n");
         }
 
         md.append("## Other measurements\n\n");
