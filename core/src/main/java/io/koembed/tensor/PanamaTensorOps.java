@@ -42,41 +42,18 @@ final class PanamaTensorOps implements TensorOps {
     private final MatmulTile tile;
     private final int kernel; // the tile's block method (see block)
     private final int nr;     // panel width: tile.vectors() · L
-    // cache blocks of the float32 matmul (see blocked): rows, 0 for none; the inner dimension, 0 for none or
-    // AUTO_INNER_BLOCK for slivers of at most SLIVER_BYTES
-    private final int innerBlock, rowBlock;
+    private final int innerBlock, rowBlock; // cache blocks of the float32 matmul, 0 for none (see blocked)
 
-    /** {@code innerBlock}: cut the inner dimension so that a panel's sliver is at most {@link #SLIVER_BYTES}. */
-    static final int AUTO_INNER_BLOCK = -1;
-
-    /**
-     * The most bytes of a float32 panel that the row tiles pass over before the next inner block: a quarter of
-     * Zen 5's 1 MiB L2, so that the sliver stays in L2 beside the rows of A that stream through it. A whole
-     * panel of the FFN's down projection is 3072 × 64 floats = 768 KiB with the 5x4 tile (512-bit vectors):
-     * with the rows of A beside it, part of it fell out of L2 before the next row tile came, and each row tile
-     * read it again from L3 or memory. In 3 blocks of 1024, the whole encoder's median call time: one sentence
-     * 8 % less, a 122-token text at batch 8 6 %, KorSTS batches of 32 3 %, the long text at batch 64 4 % (blocked
-     * and unblocked in turns in one JVM; bench/RESULTS.md, run 12). The 768-deep matmuls (192 KiB panels) and
-     * AVX2's 16-wide panels (192 KiB at k = 3072) stay whole.
-     */
-    static final int SLIVER_BYTES = 256 * 1024;
-
-    /**
-     * The default tile for this vector shape, or {@code koembed.matmulTile}; cache blocks as {@link #blocked}
-     * chooses them, or {@code koembed.kc} and {@code koembed.mc} (0: none) for measuring.
-     */
+    /** The default tile for this vector shape, or {@code koembed.matmulTile}; {@code koembed.kc/mc} blocks. */
     PanamaTensorOps() {
         this(MatmulTile.configured(L));
     }
 
     PanamaTensorOps(MatmulTile tile) {
-        this(tile, Integer.getInteger("koembed.kc", AUTO_INNER_BLOCK), Integer.getInteger("koembed.mc", 0));
+        this(tile, Integer.getInteger("koembed.kc", 0), Integer.getInteger("koembed.mc", 0));
     }
 
-    /**
-     * With cache blocks of the float32 matmul: {@code innerBlock} columns of A ({@link #AUTO_INNER_BLOCK}: by the
-     * panel's size), {@code rowBlock} rows (0: none).
-     */
+    /** With cache blocks of the float32 matmul: {@code innerBlock} columns of A, {@code rowBlock} rows (0: none). */
     PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock) {
         if (L < 4) {
             throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
@@ -194,23 +171,21 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     /**
-     * The float32 matmul in cache blocks: rows in blocks of MC, the inner dimension in blocks of KC, so that the
-     * KC × NR sliver of a panel stays in cache while the row tiles of the block pass over it. A tile's
-     * accumulators go to a buffer between inner blocks and continue from there: still one FMA chain per element,
-     * the same bits as without blocking.
+     * The float32 matmul in cache blocks: rows in blocks of MC, the inner dimension in blocks of KC, so that a
+     * block of A stays in L2 and the KC × NR sliver of a panel in L1 while the row tiles of the block pass over
+     * it. A tile's accumulators go to a buffer between inner blocks and continue from there: still one FMA
+     * chain per element, the same bits as without blocking.
      *
-     * <p>By default only a panel larger than {@link #SLIVER_BYTES} is cut along k, into the fewest equal blocks
-     * under that size, and rows are not blocked. On the AVX-512 host measured (bench/RESULTS.md, issue #11),
-     * shallower cuts (384 or 768 deep, the 768-deep matmuls cut too) were level with these in the encoder, and
-     * row blocks and 128-deep cuts cost more than they saved: a sliver that fits L2 streams fast enough, and the
-     * partial sums' round trip costs.
+     * <p>Off by default ({@code koembed.kc} and {@code koembed.mc} turn it on, for measuring other CPUs): on the
+     * AVX-512 host measured (1 MB L2 per core, 5x4 tile) it cost more than it saved or was level at every size
+     * tried (bench/RESULTS.md, issue #11): the hardware prefetchers keep a panel streaming from L2 fast enough,
+     * and the partial sums' round trip costs.
      */
     private void blocked(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {
         int k = w.cols(), n = w.rows(), mr = tile.rows();
         float[] panels = w.floats();
-        int kc = innerBlock == AUTO_INNER_BLOCK ? innerBlock(k, nr)
-                : innerBlock > 0 && k > innerBlock ? innerBlock : k;
+        int kc = innerBlock > 0 && k > innerBlock ? innerBlock : k;
         int mc = rowBlock > 0 ? roundUp(rowBlock, mr) : roundUp(rowEnd - rowStart, mr);
         float[] acc = new float[(kc < k ? mc : mr) * nr];
         for (int i0 = rowStart; i0 < rowEnd; i0 += mc) {
@@ -230,13 +205,6 @@ final class PanamaTensorOps implements TensorOps {
                 }
             }
         }
-    }
-
-    /** The depth of the fewest equal inner blocks of a k-deep, nr-wide float32 panel within {@link #SLIVER_BYTES}. */
-    static int innerBlock(int k, int nr) {
-        long bytes = (long) Float.BYTES * k * nr;
-        int blocks = (int) ((bytes + SLIVER_BYTES - 1) / SLIVER_BYTES);
-        return (k + blocks - 1) / blocks;
     }
 
     /**

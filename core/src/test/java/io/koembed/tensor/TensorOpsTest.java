@@ -11,7 +11,6 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Vector API kernels against their scalar twins, and the scalar twins against double-precision references,
@@ -158,42 +157,6 @@ class TensorOpsTest {
                 }
                 blocked.matmul(a, wb, bias, act, got, 0, m, 0, wb.panels());
                 assertEquals(Arrays.toString(expect), Arrays.toString(got), "m=" + m + " k=" + k + " n=" + n);
-            }
-        }
-    }
-
-    @Test
-    void panelsDeeperThanASliverAreCutIntoEqualInnerBlocks() {
-        // 5x4 tile on 512-bit vectors: 64-wide panels; 3072 x 64 floats = 768 KiB -> 3 blocks of 1024
-        assertEquals(1024, PanamaTensorOps.innerBlock(3072, 64));
-        assertEquals(768, PanamaTensorOps.innerBlock(768, 64));       // 192 KiB: whole
-        assertEquals(3072, PanamaTensorOps.innerBlock(3072, 16));     // AVX2's 4x2 tile: 192 KiB, whole
-        assertEquals(1536, PanamaTensorOps.innerBlock(3072, 32));     // 384 KiB -> 2 blocks
-        assertEquals(1025, PanamaTensorOps.innerBlock(4099, 48));     // 769 KiB -> 4 blocks, the last shorter
-    }
-
-    @Test
-    void theDefaultKernelCutsADeepPanelAndKeepsTheScalarBits() {
-        TensorOps ops = TensorOps.best();
-        assumeTrue(ops instanceof PanamaTensorOps, "no Vector API kernel on this JVM");
-        int width = ops.panelWidth(WeightPrecision.FLOAT32);
-        // deep enough that the default kernel cuts it into inner blocks, with a partial last block
-        int k = PanamaTensorOps.SLIVER_BYTES / (Float.BYTES * width) + 37, m = 13, n = width + 5;
-        assertTrue(PanamaTensorOps.innerBlock(k, width) < k);
-        try (Arena arena = Arena.ofConfined()) {
-            float[] a = randoms(m * k, 1f), bias = randoms(n, 0.5f);
-            MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
-            PackedMatrix ws = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
-                    SCALAR.panelWidth(WeightPrecision.FLOAT32), arena);
-            PackedMatrix wv = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32, width, arena);
-            for (Activation act : Activation.values()) {
-                float[] expect = new float[m * n], got = new float[m * n];
-                SCALAR.matmul(a, ws, bias, Activation.NONE, expect, 0, m, 0, ws.panels());
-                if (act == Activation.GELU) {
-                    ops.gelu(expect, 0, expect.length);   // the epilogue is this implementation's GELU pass
-                }
-                ops.matmul(a, wv, bias, act, got, 0, m, 0, wv.panels());
-                assertEquals(Arrays.toString(expect), Arrays.toString(got), act + " k=" + k);
             }
         }
     }
