@@ -43,6 +43,10 @@ final class PanamaTensorOps implements TensorOps {
     private final int kernel; // the tile's block method (see block)
     private final int nr;     // panel width: tile.vectors() · L
     private final int innerBlock, rowBlock; // cache blocks of the float32 matmul, 0 for none (see blocked)
+    private final int fewRows, fewRowsBlock; // the few-rows path: calls of at most fewRows rows (see fewRows)
+
+    /** The few-rows path's defaults (bench/RESULTS.md, run 14): up to 64 rows, the inner dimension in 512s. */
+    static final int FEW_ROWS = 64, FEW_ROWS_BLOCK = 512;
 
     /** The default tile for this vector shape, or {@code koembed.matmulTile}; {@code koembed.kc/mc} blocks. */
     PanamaTensorOps() {
@@ -50,11 +54,15 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     PanamaTensorOps(MatmulTile tile) {
-        this(tile, Integer.getInteger("koembed.kc", 0), Integer.getInteger("koembed.mc", 0));
+        this(tile, Integer.getInteger("koembed.kc", 0), Integer.getInteger("koembed.mc", 0),
+                Integer.getInteger("koembed.fewRows", FEW_ROWS), FEW_ROWS_BLOCK);
     }
 
-    /** With cache blocks of the float32 matmul: {@code innerBlock} columns of A, {@code rowBlock} rows (0: none). */
-    PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock) {
+    /**
+     * With cache blocks of the float32 matmul: {@code innerBlock} columns of A, {@code rowBlock} rows (0: none);
+     * calls of at most {@code fewRows} rows (0: none) on the 5 × 4L tile in inner blocks of {@code fewRowsBlock}.
+     */
+    PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock, int fewRows, int fewRowsBlock) {
         if (L < 4) {
             throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
         }
@@ -63,6 +71,8 @@ final class PanamaTensorOps implements TensorOps {
         this.nr = tile.vectors() * L;
         this.innerBlock = innerBlock;
         this.rowBlock = rowBlock;
+        this.fewRows = fewRows;
+        this.fewRowsBlock = fewRowsBlock;
     }
 
     /** The lanes of this JVM's float vectors, as {@link MatmulTile#candidates} takes them. */
@@ -156,7 +166,11 @@ final class PanamaTensorOps implements TensorOps {
         MemorySegment bytes = f32 ? null : w.data();
         float[] scratch = act == Activation.NONE ? null : new float[GELU_BLOCK + L];
         if (f32) {
-            blocked(a, w, bias, act, c, rowStart, rowEnd, panelStart, panelEnd, scratch);
+            if (kernel == FIVE_BY_FOUR && innerBlock == 0 && rowBlock == 0 && rowEnd - rowStart <= fewRows) {
+                fewRows(a, w, bias, act, c, rowStart, rowEnd, panelStart, panelEnd, scratch);
+            } else {
+                blocked(a, w, bias, act, c, rowStart, rowEnd, panelStart, panelEnd, scratch);
+            }
             return;
         }
         float[] acc = new float[mr * width];
@@ -208,6 +222,68 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     /**
+     * The float32 matmul of a call with few rows (a sentence or two: the encoder at batch 1), on the 5 × 4L tile.
+     * Its rows are first copied into tiles of A packed step by step ({@link #packTiles}); then each panel is
+     * cut into inner blocks of {@code fewRowsBlock} and every row tile passes over a block before the next block,
+     * continuing from its partial sums. So a block of W, streamed from memory once, serves all the call's rows
+     * from cache, where a whole-panel pass per tile fetches the panel from memory for the first tile.
+     *
+     * <p>Why packed: with A in place the kernel keeps five row offsets, the inner index and the weight offset in
+     * general registers, and reading its partial sums back costs C2 the last free ones (it then reloads two of them
+     * from the stack in the loop, 15 % slower: bench/RESULTS.md, run 14). Packed, one offset addresses all five
+     * rows. Measured on AVX-512 (bench/scripts/ab-core): 1.09-1.11x for 20-60 rows, 1.00-1.02x for 80-122 rows; for
+     * larger calls the same blocking cost 6-10 %, so they keep {@link #blocked}. Same FMA chains, same bits.
+     */
+    private void fewRows(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
+                         int rowEnd, int panelStart, int panelEnd, float[] scratch) {
+        int k = w.cols(), n = w.rows(), mr = tile.rows(), kc = Math.min(k, fewRowsBlock);
+        float[] panels = w.floats();
+        float[] packed = packTiles(a, rowStart, rowEnd, k, mr);
+        float[] acc = new float[roundUp(rowEnd - rowStart, mr) * nr];
+        for (int q = panelStart; q < panelEnd; q++) {
+            int j0 = q * nr, cols = Math.min(nr, n - j0), base = q * k * nr;
+            for (int p0 = 0; p0 < k; p0 += kc) {
+                int len = Math.min(kc, k - p0);
+                for (int i = rowStart, t = 0; i < rowEnd; i += mr, t++) {
+                    block5x4Packed(packed, t * mr * k + p0 * mr, len, panels, base + p0 * nr, acc, t * mr * nr,
+                            p0 > 0);
+                    if (p0 + len == k) {
+                        storeRows(acc, t * mr * nr, Math.min(mr, rowEnd - i), nr, w, bias, act, c, i * n + j0, n, j0,
+                                cols, scratch);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Each pool thread's buffer for {@link #packTiles}: a call's packed rows, reused from call to call. */
+    private static final ThreadLocal<float[]> PACKED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Rows [rowStart, rowEnd) of A (k columns) in tiles of {@code mr} rows, each tile step by step: tile t's
+     * A[i + r, p] at {@code t · mr · k + p · mr + r}. A last partial tile repeats its last row (computed, not
+     * stored, as in {@link #block}).
+     */
+    private static float[] packTiles(float[] a, int rowStart, int rowEnd, int k, int mr) {
+        int size = roundUp(rowEnd - rowStart, mr) * k;
+        float[] packed = PACKED_ROWS.get();
+        if (packed.length < size) {
+            packed = new float[size];
+            PACKED_ROWS.set(packed);
+        }
+        for (int i = rowStart, t = 0; i < rowEnd; i += mr, t++) {
+            int last = Math.min(mr, rowEnd - i) - 1, tile = t * mr * k;
+            for (int r = 0; r < mr; r++) {
+                int row = (i + Math.min(r, last)) * k;
+                for (int p = 0; p < k; p++) {
+                    packed[tile + p * mr + r] = a[row + p];
+                }
+            }
+        }
+        return packed;
+    }
+
+    /**
      * acc[accOff + r · NR + jj] = Σ_p A[aOff + r · lda + p] · w[wOff + p · NR + jj] for r &lt; tile rows,
      * jj &lt; NR, each one FMA chain from zero, or continuing from the values in acc if {@code accumulate} (rows
      * ≥ {@code rows} repeat the last). One method per tile, so that C2 keeps every accumulator in a register; a
@@ -229,6 +305,9 @@ final class PanamaTensorOps implements TensorOps {
     private static int kernelOf(MatmulTile tile) {
         return MatmulTile.IMPLEMENTED.indexOf(tile.toString());
     }
+
+    /** The 5 × 4L tile's kernel number, the one with a packed twin ({@link #fewRows}). */
+    private static final int FIVE_BY_FOUR = kernelOf(new MatmulTile(5, 4));
 
     /**
      * The rows of a tile from the accumulators into C (row r at {@code c[cOff + r · ldc]}). With GELU and a whole
@@ -565,6 +644,64 @@ final class PanamaTensorOps implements TensorOps {
         c40.intoArray(acc, accOff + 4 * nr); c41.intoArray(acc, accOff + 4 * nr + L);
         c42.intoArray(acc, accOff + 4 * nr + 2 * L); c43.intoArray(acc, accOff + 4 * nr + 3 * L);
     }
+
+    /**
+     * {@link #block5x4} over tiles packed by {@link #packTiles}: row r's A[p] at {@code a[aOff + p · 5 + r]}, so
+     * one offset addresses all five rows.
+     */
+    private static void block5x4Packed(float[] a, int aOff, int k, float[] w, int wOff, float[] acc, int accOff,
+                                       boolean accumulate) {
+        final int nr = 4 * L;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, acc, accOff) : zero;
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, acc, accOff + L) : zero;
+        FloatVector c02 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * L) : zero;
+        FloatVector c03 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * L) : zero;
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, acc, accOff + nr) : zero;
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, acc, accOff + nr + L) : zero;
+        FloatVector c12 = accumulate ? FloatVector.fromArray(S, acc, accOff + nr + 2 * L) : zero;
+        FloatVector c13 = accumulate ? FloatVector.fromArray(S, acc, accOff + nr + 3 * L) : zero;
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr) : zero;
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + L) : zero;
+        FloatVector c22 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + 2 * L) : zero;
+        FloatVector c23 = accumulate ? FloatVector.fromArray(S, acc, accOff + 2 * nr + 3 * L) : zero;
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr) : zero;
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + L) : zero;
+        FloatVector c32 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + 2 * L) : zero;
+        FloatVector c33 = accumulate ? FloatVector.fromArray(S, acc, accOff + 3 * nr + 3 * L) : zero;
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr) : zero;
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + L) : zero;
+        FloatVector c42 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 2 * L) : zero;
+        FloatVector c43 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 3 * L) : zero;
+        for (int p = 0; p < k; p++) {
+            int wp = wOff + p * nr, ap = aOff + p * 5;
+            FloatVector w0 = FloatVector.fromArray(S, w, wp);
+            FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, wp + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, wp + 3 * L);
+            FloatVector x0 = FloatVector.broadcast(S, a[ap]);
+            c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01); c02 = x0.fma(w2, c02); c03 = x0.fma(w3, c03);
+            FloatVector x1 = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11); c12 = x1.fma(w2, c12); c13 = x1.fma(w3, c13);
+            FloatVector x2 = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21); c22 = x2.fma(w2, c22); c23 = x2.fma(w3, c23);
+            FloatVector x3 = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31); c32 = x3.fma(w2, c32); c33 = x3.fma(w3, c33);
+            FloatVector x4 = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41); c42 = x4.fma(w2, c42); c43 = x4.fma(w3, c43);
+        }
+        c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);
+        c02.intoArray(acc, accOff + 2 * L); c03.intoArray(acc, accOff + 3 * L);
+        c10.intoArray(acc, accOff + 1 * nr); c11.intoArray(acc, accOff + 1 * nr + L);
+        c12.intoArray(acc, accOff + 1 * nr + 2 * L); c13.intoArray(acc, accOff + 1 * nr + 3 * L);
+        c20.intoArray(acc, accOff + 2 * nr); c21.intoArray(acc, accOff + 2 * nr + L);
+        c22.intoArray(acc, accOff + 2 * nr + 2 * L); c23.intoArray(acc, accOff + 2 * nr + 3 * L);
+        c30.intoArray(acc, accOff + 3 * nr); c31.intoArray(acc, accOff + 3 * nr + L);
+        c32.intoArray(acc, accOff + 3 * nr + 2 * L); c33.intoArray(acc, accOff + 3 * nr + 3 * L);
+        c40.intoArray(acc, accOff + 4 * nr); c41.intoArray(acc, accOff + 4 * nr + L);
+        c42.intoArray(acc, accOff + 4 * nr + 2 * L); c43.intoArray(acc, accOff + 4 * nr + 3 * L);
+    }
+
 
     /**
      * The tile over bfloat16 or int8 panels: {@link #block}'s contract, with W read from the packed bytes and

@@ -139,7 +139,7 @@ class TensorOpsTest {
     @Test
     void cacheBlockedMatmulGivesTheSameBits() {
         // blocks smaller than the shapes, so that rows and the inner dimension are cut, with partial last blocks
-        TensorOps blocked = new PanamaTensorOps(MatmulTile.candidates(PanamaTensorOps.lanes()).getFirst(), 24, 13);
+        TensorOps blocked = new PanamaTensorOps(MatmulTile.candidates(PanamaTensorOps.lanes()).getFirst(), 24, 13, 0, 0);
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
                 int m = 1 + rnd.nextInt(60), k = 1 + rnd.nextInt(100), n = 1 + rnd.nextInt(100);
@@ -157,6 +157,48 @@ class TensorOpsTest {
                 }
                 blocked.matmul(a, wb, bias, act, got, 0, m, 0, wb.panels());
                 assertEquals(Arrays.toString(expect), Arrays.toString(got), "m=" + m + " k=" + k + " n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void fewRowsPathGivesTheScalarBits() {
+        // the path of calls of a sentence or two: A packed in 5-row tiles, the inner dimension cut (here in 24s,
+        // in the encoder in 512s) and every tile continuing from its partial sums; rows and panels are sub-ranges
+        TensorOps fewRows = new PanamaTensorOps(new MatmulTile(5, 4), 0, 0, 64, 24);
+        TensorOps defaults = new PanamaTensorOps(new MatmulTile(5, 4), 0, 0, PanamaTensorOps.FEW_ROWS,
+                PanamaTensorOps.FEW_ROWS_BLOCK);
+        try (Arena arena = Arena.ofConfined()) {
+            for (int trial = 0; trial < 16; trial++) {
+                boolean cutByDefault = trial < 2; // k past FEW_ROWS_BLOCK, as the encoder's 768 and 3072 are
+                TensorOps ops = cutByDefault ? defaults : fewRows;
+                int m = 1 + rnd.nextInt(64), n = 1 + rnd.nextInt(150);
+                int k = cutByDefault ? PanamaTensorOps.FEW_ROWS_BLOCK + 1 + rnd.nextInt(700) : 1 + rnd.nextInt(100);
+                float[] a = randoms(m * k, 1f), bias = trial % 2 == 0 ? null : randoms(n, 0.5f);
+                MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
+                PackedMatrix ws = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
+                        SCALAR.panelWidth(WeightPrecision.FLOAT32), arena);
+                PackedMatrix wv = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
+                        ops.panelWidth(WeightPrecision.FLOAT32), arena);
+                int r0 = trial % 3 == 0 ? rnd.nextInt(m) : 0;
+                int q0 = trial % 4 == 1 ? rnd.nextInt(wv.panels()) : 0;
+                int c0 = q0 * wv.panelWidth();
+                Activation act = trial % 3 == 1 ? Activation.GELU : Activation.NONE;
+                float[] expect = new float[m * n], got = new float[m * n];
+                SCALAR.matmul(a, ws, bias, Activation.NONE, expect, 0, m, 0, ws.panels());
+                if (act == Activation.GELU) {
+                    ops.gelu(expect, 0, expect.length);
+                }
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        if (i < r0 || j < c0) {
+                            expect[i * n + j] = 0f; // outside the block asked for: must stay untouched
+                        }
+                    }
+                }
+                ops.matmul(a, wv, bias, act, got, r0, m, q0, wv.panels());
+                assertEquals(Arrays.toString(expect), Arrays.toString(got),
+                        act + " m=" + m + " k=" + k + " n=" + n + " rows from " + r0 + ", columns from " + c0);
             }
         }
     }
