@@ -43,10 +43,15 @@ final class PanamaTensorOps implements TensorOps {
     private final int kernel; // the tile's block method (see block)
     private final int nr;     // panel width: tile.vectors() · L
     private final int innerBlock, rowBlock; // cache blocks of the float32 matmul, 0 for none (see blocked)
-    private final int fewRows, fewRowsBlock; // the few-rows path: calls of at most fewRows rows (see fewRows)
+    private final int fewRows; // the few-rows path: calls of at most fewRows rows (see fewRows)
 
-    /** The few-rows path's defaults (bench/RESULTS.md, run 14): up to 64 rows, the inner dimension in 512s. */
-    static final int FEW_ROWS = 64, FEW_ROWS_BLOCK = 512;
+    /** The few-rows path's default (bench/RESULTS.md, run 14): calls of up to 64 rows. */
+    static final int FEW_ROWS = 64;
+    /**
+     * The few-rows path's inner block, and the stride of its packed rows: a constant, so that C2 addresses the
+     * five rows of a tile from one register with constant displacements.
+     */
+    static final int FEW_ROWS_BLOCK = 512;
 
     /** The default tile for this vector shape, or {@code koembed.matmulTile}; {@code koembed.kc/mc} blocks. */
     PanamaTensorOps() {
@@ -55,14 +60,14 @@ final class PanamaTensorOps implements TensorOps {
 
     PanamaTensorOps(MatmulTile tile) {
         this(tile, Integer.getInteger("koembed.kc", 0), Integer.getInteger("koembed.mc", 0),
-                Integer.getInteger("koembed.fewRows", FEW_ROWS), FEW_ROWS_BLOCK);
+                Integer.getInteger("koembed.fewRows", FEW_ROWS));
     }
 
     /**
      * With cache blocks of the float32 matmul: {@code innerBlock} columns of A, {@code rowBlock} rows (0: none);
-     * calls of at most {@code fewRows} rows (0: none) on the 5 × 4L tile in inner blocks of {@code fewRowsBlock}.
+     * calls of at most {@code fewRows} rows (0: none) on the 5 × 4L tile take {@link #fewRows}.
      */
-    PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock, int fewRows, int fewRowsBlock) {
+    PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock, int fewRows) {
         if (L < 4) {
             throw new UnsupportedOperationException("preferred float vector has only " + L + " lanes");
         }
@@ -72,7 +77,6 @@ final class PanamaTensorOps implements TensorOps {
         this.innerBlock = innerBlock;
         this.rowBlock = rowBlock;
         this.fewRows = fewRows;
-        this.fewRowsBlock = fewRowsBlock;
     }
 
     /** The lanes of this JVM's float vectors, as {@link MatmulTile#candidates} takes them. */
@@ -193,7 +197,7 @@ final class PanamaTensorOps implements TensorOps {
      * <p>Off by default ({@code koembed.kc} and {@code koembed.mc} turn it on, for measuring other CPUs): on the
      * AVX-512 host measured (1 MB L2 per core, 5x4 tile) it cost more than it saved or was level at every size
      * tried (bench/RESULTS.md, issue #11): the hardware prefetchers keep a panel streaming from L2 fast enough,
-     * and the partial sums' round trip costs.
+     * and the partial sums' round trip costs. Calls of a few rows are the exception ({@link #fewRows}).
      */
     private void blocked(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {
@@ -223,31 +227,32 @@ final class PanamaTensorOps implements TensorOps {
 
     /**
      * The float32 matmul of a call with few rows (a sentence or two: the encoder at batch 1), on the 5 × 4L tile.
-     * Its rows are first copied into tiles of A packed step by step ({@link #packTiles}); then each panel is
-     * cut into inner blocks of {@code fewRowsBlock} and every row tile passes over a block before the next block,
+     * Its rows are first copied into tiles of A packed by inner block ({@link #packTiles}); then each panel is cut
+     * into inner blocks of {@link #FEW_ROWS_BLOCK} and every row tile passes over a block before the next block,
      * continuing from its partial sums. So a block of W, streamed from memory once, serves all the call's rows
      * from cache, where a whole-panel pass per tile fetches the panel from memory for the first tile.
      *
      * <p>Why packed: with A in place the kernel keeps five row offsets, the inner index and the weight offset in
      * general registers, and reading its partial sums back costs C2 the last free ones (it then reloads two of them
-     * from the stack in the loop, 15 % slower: bench/RESULTS.md, run 14). Packed, one offset addresses all five
-     * rows. Measured on AVX-512 (bench/scripts/ab-core): 1.09-1.11x for 20-60 rows, 1.00-1.02x for 80-122 rows; for
-     * larger calls the same blocking cost 6-10 %, so they keep {@link #blocked}. Same FMA chains, same bits.
+     * from the stack in the loop, 15 % slower: bench/RESULTS.md, run 14). Packed at a constant stride, one
+     * register addresses all five rows. Measured on AVX-512 (bench/scripts/ab-core): 1.06-1.11x for 20-60 rows,
+     * 1.00-1.02x for 80-122 rows; for larger calls the same blocking cost 6-10 %, so they keep {@link #blocked}.
+     * Same FMA chains, same bits.
      */
     private void fewRows(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {
-        int k = w.cols(), n = w.rows(), mr = tile.rows(), kc = Math.min(k, fewRowsBlock);
+        int k = w.cols(), n = w.rows(), mr = tile.rows(), blocks = (k + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
         float[] panels = w.floats();
         float[] packed = packTiles(a, rowStart, rowEnd, k, mr);
         float[] acc = new float[roundUp(rowEnd - rowStart, mr) * nr];
         for (int q = panelStart; q < panelEnd; q++) {
             int j0 = q * nr, cols = Math.min(nr, n - j0), base = q * k * nr;
-            for (int p0 = 0; p0 < k; p0 += kc) {
-                int len = Math.min(kc, k - p0);
+            for (int b = 0; b < blocks; b++) {
+                int p0 = b * FEW_ROWS_BLOCK, len = Math.min(FEW_ROWS_BLOCK, k - p0);
                 for (int i = rowStart, t = 0; i < rowEnd; i += mr, t++) {
-                    block5x4Packed(packed, t * mr * k + p0 * mr, len, panels, base + p0 * nr, acc, t * mr * nr,
-                            p0 > 0);
-                    if (p0 + len == k) {
+                    block5x4Packed(packed, (t * blocks + b) * mr * FEW_ROWS_BLOCK, len, panels, base + p0 * nr, acc,
+                            t * mr * nr, b > 0);
+                    if (b == blocks - 1) {
                         storeRows(acc, t * mr * nr, Math.min(mr, rowEnd - i), nr, w, bias, act, c, i * n + j0, n, j0,
                                 cols, scratch);
                     }
@@ -260,23 +265,28 @@ final class PanamaTensorOps implements TensorOps {
     private static final ThreadLocal<float[]> PACKED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Rows [rowStart, rowEnd) of A (k columns) in tiles of {@code mr} rows, each tile step by step: tile t's
-     * A[i + r, p] at {@code t · mr · k + p · mr + r}. A last partial tile repeats its last row (computed, not
-     * stored, as in {@link #block}).
+     * Rows [rowStart, rowEnd) of A (k columns) in tiles of {@code mr} rows and inner blocks of FEW_ROWS_BLOCK
+     * columns: block b of tile t holds its rows one after the other at a stride of FEW_ROWS_BLOCK, A[i + r, p0 +
+     * p] at {@code ((t · blocks + b) · mr + r) · FEW_ROWS_BLOCK + p}. A last partial tile repeats its last row
+     * (computed, not stored, as in {@link #block}). Plain copies of row pieces, so it costs little beside the
+     * matmul.
      */
     private static float[] packTiles(float[] a, int rowStart, int rowEnd, int k, int mr) {
-        int size = roundUp(rowEnd - rowStart, mr) * k;
+        int blocks = (k + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
+        int size = roundUp(rowEnd - rowStart, mr) * blocks * FEW_ROWS_BLOCK;
         float[] packed = PACKED_ROWS.get();
         if (packed.length < size) {
             packed = new float[size];
             PACKED_ROWS.set(packed);
         }
         for (int i = rowStart, t = 0; i < rowEnd; i += mr, t++) {
-            int last = Math.min(mr, rowEnd - i) - 1, tile = t * mr * k;
+            int last = Math.min(mr, rowEnd - i) - 1;
             for (int r = 0; r < mr; r++) {
                 int row = (i + Math.min(r, last)) * k;
-                for (int p = 0; p < k; p++) {
-                    packed[tile + p * mr + r] = a[row + p];
+                for (int b = 0; b < blocks; b++) {
+                    int p0 = b * FEW_ROWS_BLOCK;
+                    System.arraycopy(a, row + p0, packed, ((t * blocks + b) * mr + r) * FEW_ROWS_BLOCK,
+                            Math.min(FEW_ROWS_BLOCK, k - p0));
                 }
             }
         }
@@ -646,8 +656,8 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     /**
-     * {@link #block5x4} over tiles packed by {@link #packTiles}: row r's A[p] at {@code a[aOff + p · 5 + r]}, so
-     * one offset addresses all five rows.
+     * {@link #block5x4} over an inner block packed by {@link #packTiles}: row r's A[p] at {@code a[aOff + r ·
+     * FEW_ROWS_BLOCK + p]} (k &lt;= FEW_ROWS_BLOCK), one register and five constant displacements.
      */
     private static void block5x4Packed(float[] a, int aOff, int k, float[] w, int wOff, float[] acc, int accOff,
                                        boolean accumulate) {
@@ -674,20 +684,20 @@ final class PanamaTensorOps implements TensorOps {
         FloatVector c42 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 2 * L) : zero;
         FloatVector c43 = accumulate ? FloatVector.fromArray(S, acc, accOff + 4 * nr + 3 * L) : zero;
         for (int p = 0; p < k; p++) {
-            int wp = wOff + p * nr, ap = aOff + p * 5;
+            int wp = wOff + p * nr, ap = aOff + p;
             FloatVector w0 = FloatVector.fromArray(S, w, wp);
             FloatVector w1 = FloatVector.fromArray(S, w, wp + L);
             FloatVector w2 = FloatVector.fromArray(S, w, wp + 2 * L);
             FloatVector w3 = FloatVector.fromArray(S, w, wp + 3 * L);
             FloatVector x0 = FloatVector.broadcast(S, a[ap]);
             c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01); c02 = x0.fma(w2, c02); c03 = x0.fma(w3, c03);
-            FloatVector x1 = FloatVector.broadcast(S, a[ap + 1]);
+            FloatVector x1 = FloatVector.broadcast(S, a[ap + 1 * FEW_ROWS_BLOCK]);
             c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11); c12 = x1.fma(w2, c12); c13 = x1.fma(w3, c13);
-            FloatVector x2 = FloatVector.broadcast(S, a[ap + 2]);
+            FloatVector x2 = FloatVector.broadcast(S, a[ap + 2 * FEW_ROWS_BLOCK]);
             c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21); c22 = x2.fma(w2, c22); c23 = x2.fma(w3, c23);
-            FloatVector x3 = FloatVector.broadcast(S, a[ap + 3]);
+            FloatVector x3 = FloatVector.broadcast(S, a[ap + 3 * FEW_ROWS_BLOCK]);
             c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31); c32 = x3.fma(w2, c32); c33 = x3.fma(w3, c33);
-            FloatVector x4 = FloatVector.broadcast(S, a[ap + 4]);
+            FloatVector x4 = FloatVector.broadcast(S, a[ap + 4 * FEW_ROWS_BLOCK]);
             c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41); c42 = x4.fma(w2, c42); c43 = x4.fma(w3, c43);
         }
         c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);

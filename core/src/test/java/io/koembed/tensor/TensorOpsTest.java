@@ -139,7 +139,7 @@ class TensorOpsTest {
     @Test
     void cacheBlockedMatmulGivesTheSameBits() {
         // blocks smaller than the shapes, so that rows and the inner dimension are cut, with partial last blocks
-        TensorOps blocked = new PanamaTensorOps(MatmulTile.candidates(PanamaTensorOps.lanes()).getFirst(), 24, 13, 0, 0);
+        TensorOps blocked = new PanamaTensorOps(MatmulTile.candidates(PanamaTensorOps.lanes()).getFirst(), 24, 13, 0);
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 10; trial++) {
                 int m = 1 + rnd.nextInt(60), k = 1 + rnd.nextInt(100), n = 1 + rnd.nextInt(100);
@@ -163,17 +163,14 @@ class TensorOpsTest {
 
     @Test
     void fewRowsPathGivesTheScalarBits() {
-        // the path of calls of a sentence or two: A packed in 5-row tiles, the inner dimension cut (here in 24s,
-        // in the encoder in 512s) and every tile continuing from its partial sums; rows and panels are sub-ranges
-        TensorOps fewRows = new PanamaTensorOps(new MatmulTile(5, 4), 0, 0, 64, 24);
-        TensorOps defaults = new PanamaTensorOps(new MatmulTile(5, 4), 0, 0, PanamaTensorOps.FEW_ROWS,
-                PanamaTensorOps.FEW_ROWS_BLOCK);
+        // the path of calls of a sentence or two: A packed in 5-row tiles, the inner dimension cut in blocks of 512
+        // (one, two or three here, the last one partial or whole) and every tile continuing from its partial sums;
+        // rows and panels are sub-ranges
+        TensorOps ops = new PanamaTensorOps(new MatmulTile(5, 4), 0, 0, PanamaTensorOps.FEW_ROWS);
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 16; trial++) {
-                boolean cutByDefault = trial < 2; // k past FEW_ROWS_BLOCK, as the encoder's 768 and 3072 are
-                TensorOps ops = cutByDefault ? defaults : fewRows;
-                int m = 1 + rnd.nextInt(64), n = 1 + rnd.nextInt(150);
-                int k = cutByDefault ? PanamaTensorOps.FEW_ROWS_BLOCK + 1 + rnd.nextInt(700) : 1 + rnd.nextInt(100);
+                int m = 1 + rnd.nextInt(PanamaTensorOps.FEW_ROWS), n = 1 + rnd.nextInt(150);
+                int k = trial == 0 ? 2 * PanamaTensorOps.FEW_ROWS_BLOCK : 1 + rnd.nextInt(1300);
                 float[] a = randoms(m * k, 1f), bias = trial % 2 == 0 ? null : randoms(n, 0.5f);
                 MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
                 PackedMatrix ws = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
