@@ -12,7 +12,8 @@ import java.util.List;
  * of their times is far steadier on a shared machine than two runs one after the other. Each build loads the model
  * itself; the text is KorSTS dev sentences joined until the first build's tokenizer counts the asked tokens.
  *
- * <p>Arguments: MODEL_DIR SENTENCES_FILE TOKENS BATCH ROUNDS CORE_JAR_A CORE_JAR_B (see run).
+ * <p>Arguments: MODEL_DIR SENTENCES_FILE TOKENS BATCH ROUNDS CORE_JAR_A CORE_JAR_B [WEIGHTS] (see run; WEIGHTS is
+ * a WeightPrecision name, FLOAT32 by default).
  */
 public class SideBySide {
     public static void main(String[] args) throws Exception {
@@ -21,13 +22,16 @@ public class SideBySide {
         int tokens = Integer.parseInt(args[2]), batchSize = Integer.parseInt(args[3]);
         int rounds = Integer.parseInt(args[4]);
         String[] jars = {args[5], args[6]};
+        String weights = args.length > 7 ? args[7] : "FLOAT32";
         Object[] models = new Object[2];
         Method[] encode = new Method[2];
         for (int k = 0; k < 2; k++) {
             URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(jars[k]).toUri().toURL()},
                     SideBySide.class.getClassLoader());
             Class<?> st = loader.loadClass("io.koembed.st.SentenceTransformer");
-            models[k] = st.getMethod("load", Path.class).invoke(null, model);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            Class<Enum> precision = (Class<Enum>) loader.loadClass("io.koembed.tensor.WeightPrecision");
+            models[k] = st.getMethod("load", Path.class, precision).invoke(null, model, Enum.valueOf(precision, weights));
             encode[k] = st.getMethod("encode", List.class);
         }
         String text = textOf(models[0], sentences, tokens);
@@ -44,7 +48,8 @@ public class SideBySide {
                 }
             }
         }
-        System.out.printf("%d texts of %d tokens, %d rounds after %d of warm-up%n", batchSize, tokens, rounds, warmUp);
+        System.out.printf("%d texts of %d tokens, %s weights, %d rounds after %d of warm-up%n", batchSize, tokens,
+                weights, rounds, warmUp);
         double[] median = new double[2];
         for (int k = 0; k < 2; k++) {
             double[] s = seconds[k].clone();
