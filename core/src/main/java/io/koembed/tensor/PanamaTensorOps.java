@@ -235,9 +235,10 @@ final class PanamaTensorOps implements TensorOps {
      * <p>Why packed: with A in place the kernel keeps five row offsets, the inner index and the weight offset in
      * general registers, and reading its partial sums back costs C2 the last free ones (it then reloads two of them
      * from the stack in the loop, 15 % slower: bench/RESULTS.md, run 14). Packed at a constant stride, one
-     * register addresses all five rows. Measured on AVX-512 (bench/scripts/ab-core): 1.06-1.11x for 20-60 rows,
-     * 1.00-1.02x for 80-122 rows; for larger calls the same blocking cost 6-10 %, so they keep {@link #blocked}.
-     * Same FMA chains, same bits.
+     * register addresses all five rows. Measured on AVX-512 (bench/scripts/ab-core, both orders, one 20-token
+     * sentence): the encoder 1.10-1.14x as fast as before. Larger calls gained 2-6 % in single runs, but their
+     * packed rows would be up to 100 MB per thread, and a new buffer per call cost 3 %; bfloat16 and int8 weights
+     * on packed twins of their kernels were level (bench/RESULTS.md, runs 14 and 15). Same FMA chains, same bits.
      */
     private void fewRows(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {
