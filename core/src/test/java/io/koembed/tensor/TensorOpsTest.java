@@ -53,6 +53,11 @@ class TensorOpsTest {
         return s;
     }
 
+    /** {@code stored} (n × k) packed as float32 for {@code ops}' panels. */
+    private static PackedMatrix float32(MemorySegment stored, int n, int k, TensorOps ops, Arena arena) {
+        return PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32, ops.panelWidth(WeightPrecision.FLOAT32), arena);
+    }
+
     private static final int[] SIZES = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 64, 67, 100, 129};
 
     @Test
@@ -145,10 +150,7 @@ class TensorOpsTest {
                 int m = 1 + rnd.nextInt(60), k = 1 + rnd.nextInt(100), n = 1 + rnd.nextInt(100);
                 float[] a = randoms(m * k, 1f), bias = trial % 2 == 0 ? null : randoms(n, 0.5f);
                 MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
-                PackedMatrix ws = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
-                        SCALAR.panelWidth(WeightPrecision.FLOAT32), arena);
-                PackedMatrix wb = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
-                        blocked.panelWidth(WeightPrecision.FLOAT32), arena);
+                PackedMatrix ws = float32(stored, n, k, SCALAR, arena), wb = float32(stored, n, k, blocked, arena);
                 Activation act = trial % 3 == 0 ? Activation.GELU : Activation.NONE;
                 float[] expect = new float[m * n], got = new float[m * n];
                 SCALAR.matmul(a, ws, bias, Activation.NONE, expect, 0, m, 0, ws.panels());
@@ -173,10 +175,7 @@ class TensorOpsTest {
                 int k = trial == 0 ? 2 * PanamaTensorOps.FEW_ROWS_BLOCK : 1 + rnd.nextInt(1300);
                 float[] a = randoms(m * k, 1f), bias = trial % 2 == 0 ? null : randoms(n, 0.5f);
                 MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
-                PackedMatrix ws = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
-                        SCALAR.panelWidth(WeightPrecision.FLOAT32), arena);
-                PackedMatrix wv = PackedMatrix.pack(stored, n, k, WeightPrecision.FLOAT32,
-                        ops.panelWidth(WeightPrecision.FLOAT32), arena);
+                PackedMatrix ws = float32(stored, n, k, SCALAR, arena), wv = float32(stored, n, k, ops, arena);
                 int r0 = trial % 3 == 0 ? rnd.nextInt(m) : 0;
                 int q0 = trial % 4 == 1 ? rnd.nextInt(wv.panels()) : 0;
                 int c0 = q0 * wv.panelWidth();
