@@ -262,7 +262,11 @@ final class PanamaTensorOps implements TensorOps {
         }
     }
 
-    /** Each pool thread's buffer for {@link #packTiles}: a call's packed rows, reused from call to call. */
+    /**
+     * Each computing thread's buffer for {@link #packTiles} (the pool's and the callers'): a call's packed rows,
+     * reused from call to call (a new one per call cost 3 % at batch 1); at most 65 rows × k floats, 0.8 MB for
+     * k = 3072.
+     */
     private static final ThreadLocal<float[]> PACKED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
