@@ -242,7 +242,7 @@ final class PanamaTensorOps implements TensorOps {
      */
     private void fewRows(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {
-        int k = w.cols(), n = w.rows(), mr = tile.rows(), blocks = (k + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
+        int k = w.cols(), n = w.rows(), mr = tile.rows(), blocks = innerBlocks(k);
         float[] panels = w.floats();
         float[] packed = packTiles(a, rowStart, rowEnd, k, mr);
         float[] acc = new float[roundUp(rowEnd - rowStart, mr) * nr];
@@ -251,8 +251,8 @@ final class PanamaTensorOps implements TensorOps {
             for (int b = 0; b < blocks; b++) {
                 int p0 = b * FEW_ROWS_BLOCK, len = Math.min(FEW_ROWS_BLOCK, k - p0);
                 for (int i = rowStart, t = 0; i < rowEnd; i += mr, t++) {
-                    block5x4Packed(packed, (t * blocks + b) * mr * FEW_ROWS_BLOCK, len, panels, base + p0 * nr, acc,
-                            t * mr * nr, b > 0);
+                    block5x4Packed(packed, packedBlock(t, b, blocks, mr), len, panels, base + p0 * nr, acc, t * mr * nr,
+                            b > 0);
                     if (b == blocks - 1) {
                         storeRows(acc, t * mr * nr, Math.min(mr, rowEnd - i), nr, w, bias, act, c, i * n + j0, n, j0,
                                 cols, scratch);
@@ -277,7 +277,7 @@ final class PanamaTensorOps implements TensorOps {
      * matmul.
      */
     private static float[] packTiles(float[] a, int rowStart, int rowEnd, int k, int mr) {
-        int blocks = (k + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
+        int blocks = innerBlocks(k);
         int size = roundUp(rowEnd - rowStart, mr) * blocks * FEW_ROWS_BLOCK;
         float[] packed = PACKED_ROWS.get();
         if (packed.length < size) {
@@ -290,12 +290,22 @@ final class PanamaTensorOps implements TensorOps {
                 int row = (i + Math.min(r, last)) * k;
                 for (int b = 0; b < blocks; b++) {
                     int p0 = b * FEW_ROWS_BLOCK;
-                    System.arraycopy(a, row + p0, packed, ((t * blocks + b) * mr + r) * FEW_ROWS_BLOCK,
+                    System.arraycopy(a, row + p0, packed, packedBlock(t, b, blocks, mr) + r * FEW_ROWS_BLOCK,
                             Math.min(FEW_ROWS_BLOCK, k - p0));
                 }
             }
         }
         return packed;
+    }
+
+    /** The inner blocks of FEW_ROWS_BLOCK columns that k columns make (the last one may be partial). */
+    private static int innerBlocks(int k) {
+        return (k + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
+    }
+
+    /** Where {@link #packTiles} puts block b of row tile t: its first row, the others following at FEW_ROWS_BLOCK. */
+    private static int packedBlock(int t, int b, int blocks, int mr) {
+        return (t * blocks + b) * mr * FEW_ROWS_BLOCK;
     }
 
     /**
