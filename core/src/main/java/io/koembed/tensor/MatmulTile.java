@@ -1,5 +1,7 @@
 package io.koembed.tensor;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,14 +39,35 @@ public record MatmulTile(int rows, int vectors) {
      *
      * <p>The defaults are the fastest measured ({@code bench/run --matmul-only} times every candidate on the
      * running CPU; the runs are in bench/RESULTS.md): on AVX-512, 5x4 is level with 7x3 and 8x2 at 256 rows and
-     * ahead at 20 rows (one sentence: 4 whole tiles, and each broadcast feeds 4 FMAs); on AVX2, 4x2 and 6x2 were
-     * level under G1, and 6x2 spilled under the Parallel collector.
+     * ahead at 20 rows (one sentence: 4 whole tiles, and each broadcast feeds 4 FMAs). On AVX2, 6x2 (12
+     * accumulators, enough to cover two FMA pipes' latency) where the JVM strip-mines loops ({@link
+     * #loopsStripMined}), else 4x2: AVX2 code on a Zen 5 core ({@code -XX:UseAVX=2}) ran the encoder 1.24-1.32x
+     * as fast on 6x2; on Zen 1, which retires one 256-bit FMA per cycle, the two were level but for 20 rows, which
+     * the 6-row kernel now ends with 4-row tiles (PanamaTensorOps).
      */
     public static List<MatmulTile> candidates(int lanes) {
         if (lanes >= 16) {
             return List.of(new MatmulTile(5, 4), new MatmulTile(7, 3), new MatmulTile(8, 2), new MatmulTile(4, 2));
         }
-        return List.of(new MatmulTile(4, 2), new MatmulTile(6, 2));
+        MatmulTile six = new MatmulTile(6, 2), four = new MatmulTile(4, 2);
+        return loopsStripMined() ? List.of(six, four) : List.of(four, six);
+    }
+
+    /**
+     * Whether C2 strip-mines this JVM's long loops: G1 (the default), ZGC and Shenandoah turn it on, Parallel and
+     * Serial GC (which the JVM also picks by itself on a machine of one core) do not. Without it C2 loads all six
+     * broadcasts of a 6x2 step before its FMAs, 20 vector registers for AVX2's 16, and keeps five accumulators on
+     * the stack: 42-45 against 66-72 GFLOP/s on Zen 1 (bench/RESULTS.md, "Issue #3 on the Zen 1 (AVX2) machines");
+     * {@code bench/scripts/c2-asm/run} shows the same under {@code -XX:UseAVX=2 -XX:+UseParallelGC}. False when the
+     * JVM cannot say (a runtime without the jdk.management module). Asked on AVX2 only: the first call costs about 30 ms.
+     */
+    static boolean loopsStripMined() {
+        try {
+            var hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return Long.parseLong(hotspot.getVMOption("LoopStripMiningIter").getValue()) > 0;
+        } catch (RuntimeException | LinkageError e) {
+            return false; // 4x2 fits 16 registers whatever the loop's shape
+        }
     }
 
     /** {@code koembed.matmulTile} if set, else the first of {@link #candidates}. */

@@ -212,10 +212,11 @@ final class PanamaTensorOps implements TensorOps {
                 int j0 = q * nr, cols = Math.min(nr, n - j0), base = q * k * nr;
                 for (int p0 = 0; p0 < k; p0 += kc) {
                     int len = Math.min(kc, k - p0);
-                    for (int i = i0; i < i1; i += mr) {
-                        int rows = Math.min(mr, i1 - i);
+                    for (int i = i0, rows; i < i1; i += rows) {
+                        int tileKernel = kernelFor(i1 - i);
+                        rows = Math.min(KERNEL_ROWS[tileKernel], i1 - i);
                         int off = kc < k ? (i - i0) * nr : 0;
-                        block(kernel, a, i * k + p0, k, len, panels, base + p0 * nr, rows, acc, off, p0 > 0);
+                        block(tileKernel, a, i * k + p0, k, len, panels, base + p0 * nr, rows, acc, off, p0 > 0);
                         if (p0 + len == k) {
                             storeRows(acc, off, rows, nr, w, bias, act, c, i * n + j0, n, j0, cols, scratch);
                         }
@@ -333,6 +334,22 @@ final class PanamaTensorOps implements TensorOps {
 
     /** The 5 × 4L tile's kernel number, the one with a packed twin ({@link #fewRows}). */
     private static final int FIVE_BY_FOUR = kernelOf(new MatmulTile(5, 4));
+    private static final int SIX_BY_TWO = kernelOf(new MatmulTile(6, 2));
+    private static final int FOUR_BY_TWO = kernelOf(new MatmulTile(4, 2));
+    /** The rows of each kernel's tile, by kernel number. */
+    private static final int[] KERNEL_ROWS =
+            MatmulTile.IMPLEMENTED.stream().mapToInt(t -> MatmulTile.parse(t).rows()).toArray();
+
+    /**
+     * The kernel of the next row tile when {@code left} rows remain: this instance's, except that the 6 × 2L tile
+     * hands its last rows to the 4 × 2L kernel (the same panels) where that repeats fewer rows: a 20-token sentence
+     * as 6 + 6 + 4 + 4 rows, not 6 + 6 + 6 + 6 with 4 rows computed for nothing. Those repeats were why 4 × 2L beat
+     * 6 × 2L at 20 rows on Zen 1 (bench/RESULTS.md, "Issue #3 on the Zen 1 (AVX2) machines").
+     */
+    private int kernelFor(int left) {
+        boolean fourRowTail = left <= 4 || (left > 6 && left <= 8);
+        return kernel == SIX_BY_TWO && fourRowTail ? FOUR_BY_TWO : kernel;
+    }
 
     /**
      * The rows of a tile from the accumulators into C (row r at {@code c[cOff + r · ldc]}). With GELU and a whole

@@ -142,6 +142,27 @@ class TensorOpsTest {
     }
 
     @Test
+    void sixRowTileHandsItsLastRowsToTheFourRowKernel() {
+        // every row count up to 26 on the 6 x 2L tile (AVX2's default): 20 rows run as 6 + 6 + 4 + 4, 9 as 6 + 4 with
+        // one row repeated, 2 on the 4-row kernel alone; with row blocks of 13 the last tiles of each block too
+        for (int rowBlock : new int[] {0, 13}) {
+            TensorOps ops = new PanamaTensorOps(new MatmulTile(6, 2), rowBlock == 0 ? 0 : 40, rowBlock, 0);
+            try (Arena arena = Arena.ofConfined()) {
+                int k = 57, n = 3 * ops.panelWidth(WeightPrecision.FLOAT32) - 5;
+                MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
+                PackedMatrix ws = float32(stored, n, k, SCALAR, arena), wv = float32(stored, n, k, ops, arena);
+                float[] bias = randoms(n, 0.5f);
+                for (int m = 1; m <= 26; m++) {
+                    float[] a = randoms(m * k, 1f), expect = new float[m * n], got = new float[m * n];
+                    SCALAR.matmul(a, ws, bias, Activation.NONE, expect, 0, m, 0, ws.panels());
+                    ops.matmul(a, wv, bias, Activation.NONE, got, 0, m, 0, wv.panels());
+                    assertEquals(Arrays.toString(expect), Arrays.toString(got), "m=" + m + " row block " + rowBlock);
+                }
+            }
+        }
+    }
+
+    @Test
     void cacheBlockedMatmulGivesTheSameBits() {
         // blocks smaller than the shapes, so that rows and the inner dimension are cut, with partial last blocks
         TensorOps blocked = new PanamaTensorOps(MatmulTile.candidates(PanamaTensorOps.lanes()).getFirst(), 24, 13, 0);
