@@ -596,16 +596,31 @@ public final class Benchmark {
 
     /**
      * {@code bin/koembed encode} as a user runs it, one process per call: the median over 5 calls of the time to
-     * embed one sentence (JVM start, class loading, model load, one encoder pass, exit), and one call over all
-     * the sentences at batch 32, between two passes of {@code baseline} (ONNX Runtime, in this JVM) over the same
-     * sentences, so that the ratio compares runs minutes apart at most rather than the table's. A first untimed
-     * call builds the CLI (and whatever bin/koembed prepares on first use).
+     * embed one sentence (JVM start, class loading, model load, one encoder pass, exit), and {@link #CLI_CALLS}
+     * calls over all the sentences at batch 32, each between two passes of {@code baseline} (ONNX Runtime, in this
+     * JVM) over the same sentences, so that each ratio compares runs a minute apart rather than the table's, and
+     * the median of the ratios stands for the row (one call moved by 15 % from run to run on the shared machine).
+     * A first untimed call builds the CLI (and whatever bin/koembed prepares on first use).
      *
-     * @param baselineRates sentences/s of the baseline's pass before and after the call over all sentences; empty
-     *                      without a baseline
+     * @param allSeconds    each call's wall time over all the sentences
+     * @param baselineRates sentences/s of the baseline's passes over all sentences, before the first call and after
+     *                      each (one more than the calls); empty without a baseline
      */
-    record CliReport(double firstEmbeddingSeconds, double allSeconds, int sentences, double[] baselineRates,
-                     String command) {}
+    record CliReport(double firstEmbeddingSeconds, double[] allSeconds, int sentences, double[] baselineRates,
+                     String command) {
+
+        /** Each call's sentences/s over the mean of the baseline's passes right before and after it. */
+        double[] ratios() {
+            double[] r = new double[baselineRates.length == 0 ? 0 : allSeconds.length];
+            for (int i = 0; i < r.length; i++) {
+                r[i] = sentences / allSeconds[i] / ((baselineRates[i] + baselineRates[i + 1]) / 2);
+            }
+            return r;
+        }
+    }
+
+    /** How many fresh processes encode all the sentences in {@link #cli}. */
+    static final int CLI_CALLS = 3;
 
     private CliReport cli(List<String> texts, Engine baseline) throws Exception {
         Path all = Files.createTempFile("koembed-bench-", ".txt");
@@ -621,14 +636,23 @@ public final class Benchmark {
             for (int i = 0; i < firsts.length; i++) {
                 firsts[i] = runCli(base, one);
             }
-            double before = baseline == null ? 0 : passRate(baseline, texts);
-            double allSeconds = runCli(base, all);
-            double after = baseline == null ? 0 : passRate(baseline, texts);
-            log("bin/koembed encode: one sentence %.2f s (median of 5), %d sentences %.1f s%s", Stats.median(firsts),
-                    texts.size(), allSeconds, baseline == null ? "" : String.format(Locale.ROOT,
-                            " (%s before and after it: %.1f, %.1f sentences/s)", baseline.name(), before, after));
-            return new CliReport(Stats.median(firsts), allSeconds, texts.size(),
-                    baseline == null ? new double[0] : new double[] {before, after},
+            log("bin/koembed encode: one sentence %.2f s (median of 5)", Stats.median(firsts));
+            double[] allSeconds = new double[CLI_CALLS];
+            double[] rates = new double[baseline == null ? 0 : CLI_CALLS + 1];
+            if (baseline != null) {
+                rates[0] = passRate(baseline, texts);
+            }
+            for (int i = 0; i < CLI_CALLS; i++) {
+                allSeconds[i] = runCli(base, all);
+                if (baseline != null) {
+                    rates[i + 1] = passRate(baseline, texts);
+                }
+                log("bin/koembed encode: %d sentences %.1f s%s", texts.size(), allSeconds[i],
+                        baseline == null ? "" : String.format(Locale.ROOT,
+                                " (%s before and after it: %.1f, %.1f sentences/s)", baseline.name(), rates[i],
+                                rates[i + 1]));
+            }
+            return new CliReport(Stats.median(firsts), allSeconds, texts.size(), rates,
                     String.join(" ", base) + " FILE > /dev/null");
         } finally {
             Files.deleteIfExists(all);

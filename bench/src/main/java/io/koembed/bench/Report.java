@@ -116,24 +116,25 @@ final class Report {
         // ---- other ----
         Benchmark.CliReport cli = c.cli();
         if (cli != null) {
-            double rate = cli.sentences() / cli.allSeconds();
-            double[] around = cli.baselineRates();
-            Double ort = around.length == 0 ? null : Arrays.stream(around).average().orElseThrow();
+            double[] seconds = cli.allSeconds(), around = cli.baselineRates(), ratios = cli.ratios();
+            double medianSeconds = Stats.median(seconds);
             md.append("## The command line, fresh JVM (fp32)\n\n");
-            md.append(table(new String[] {"", "KoEmbed", "ONNX Runtime fp32, steady (passes before and after)",
-                    "ratio"}, List.of(
+            md.append(table(new String[] {"", "KoEmbed", "ONNX Runtime fp32, steady (passes around the calls)",
+                    "ratio (median; each call)"}, List.of(
                     new String[] {"time to the first embedding (one sentence, process start to exit; median of 5)",
                             String.format(Locale.ROOT, "%.2f s", cli.firstEmbeddingSeconds()), "", ""},
-                    new String[] {String.format(Locale.ROOT, "%d KorSTS sentences at batch 32, one process (sent/s)",
-                            cli.sentences()),
-                            String.format(Locale.ROOT, "%.1f (%.1f s)", rate, cli.allSeconds()),
-                            ort == null ? "—" : String.format(Locale.ROOT, "%.1f (%.1f, %.1f)", ort, around[0],
-                                    around[1]),
-                            ort == null ? "—" : String.format(Locale.ROOT, "%.2f×", rate / ort)}), "r"))
+                    new String[] {String.format(Locale.ROOT,
+                            "%d KorSTS sentences at batch 32, %d processes (sent/s, median)", cli.sentences(),
+                            seconds.length),
+                            String.format(Locale.ROOT, "%.1f (%s s)", cli.sentences() / medianSeconds,
+                                    joined(seconds, "%.1f")),
+                            around.length == 0 ? "—" : joined(around, "%.1f"),
+                            ratios.length == 0 ? "—" : String.format(Locale.ROOT, "%.2f× (%s)", Stats.median(ratios),
+                                    joined(ratios, "%.2f"))}), "r"))
                     .append('\n');
             md.append("`").append(cli.command()).append("`: start-up, class loading, model load and JIT warm-up "
-                    + "included, against the mean rate of ONNX Runtime's passes over the same sentences in this JVM "
-                    + "right before and right after the call (its rate in the table above may be minutes older).\n\n");
+                    + "included; each call against the mean rate of ONNX Runtime's passes over the same sentences in "
+                    + "this JVM right before and right after it (its rate in the table above may be minutes older).\n\n");
         }
 
         md.append("## Other measurements\n\n");
@@ -275,5 +276,11 @@ final class Report {
             sb.append(" |\n");
         }
         return sb.toString();
+    }
+
+    /** The values formatted with {@code format}, comma-separated. */
+    private static String joined(double[] values, String format) {
+        return Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, format, v))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 }

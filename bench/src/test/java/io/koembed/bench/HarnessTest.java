@@ -41,6 +41,14 @@ class HarnessTest {
     }
 
     @Test
+    void eachCommandLineCallIsComparedWithTheBaselinePassesAroundIt() {
+        // 3,000 sentences in 40 s (75/s) between passes at 80 and 100/s, then in 30 s (100/s) between 100 and 60/s
+        var cli = new Benchmark.CliReport(1.5, new double[] {40, 30}, 3000, new double[] {80, 100, 60}, "cmd");
+        assertArrayEquals(new double[] {75.0 / 90, 100.0 / 80}, cli.ratios(), 1e-12);
+        assertEquals(0, new Benchmark.CliReport(1.5, new double[] {40}, 3000, new double[0], "cmd").ratios().length);
+    }
+
+    @Test
     void ratiosAreSpeedRelativeToTheBaseline() {
         assertEquals("200 (2.00×)", Report.higher(200.0, 100.0));
         assertEquals("5.00 (2.00×)", Report.lower(5.0, 10.0));   // half the time = twice as fast
