@@ -59,14 +59,23 @@ public record MatmulTile(int rows, int vectors) {
      * broadcasts of a 6x2 step before its FMAs, 20 vector registers for AVX2's 16, and keeps five accumulators on
      * the stack: 42-45 against 66-72 GFLOP/s on Zen 1 (bench/RESULTS.md, "Issue #3 on the Zen 1 (AVX2) machines");
      * {@code bench/scripts/c2-asm/run} shows the same under {@code -XX:UseAVX=2 -XX:+UseParallelGC}. False when the
-     * JVM cannot say (a runtime without the jdk.management module). Asked on AVX2 only: the first call costs about 30 ms.
+     * JVM cannot say (a runtime without the jdk.management module). Asked once per JVM, on AVX2 only (about 30 ms).
      */
     static boolean loopsStripMined() {
-        try {
-            var hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            return Long.parseLong(hotspot.getVMOption("LoopStripMiningIter").getValue()) > 0;
-        } catch (RuntimeException | LinkageError e) {
-            return false; // 4x2 fits 16 registers whatever the loop's shape
+        return StripMining.ON;
+    }
+
+    /** {@link #loopsStripMined}'s answer, asked of the JVM when first needed. */
+    private static final class StripMining {
+        static final boolean ON = ask();
+
+        private static boolean ask() {
+            try {
+                var hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+                return Long.parseLong(hotspot.getVMOption("LoopStripMiningIter").getValue()) > 0;
+            } catch (RuntimeException | LinkageError e) {
+                return false; // 4x2 fits 16 registers whatever the loop's shape
+            }
         }
     }
 

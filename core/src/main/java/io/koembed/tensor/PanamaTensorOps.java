@@ -990,9 +990,10 @@ final class PanamaTensorOps implements TensorOps {
     // Both products of attention run on the matmul's tile kernels. Scores: the queries are A (rows of qkv), the
     // keys are packed as a weight matrix [len, d] into panels of ATT_NR keys; output: the probabilities are A,
     // the values are packed as the weight matrix Vᵀ [d, len] into panels of ATT_NR channels. The 2-vector tile
-    // (8 × 2L on AVX-512; on AVX2 the matmul's, 6 × 2L or 4 × 2L) because its panels waste the least on short
-    // sequences (keys pad to a multiple of 2L) and divide the usual head sizes (64) exactly. Queries go in blocks of
-    // ATT_QB, so that a block's scores stay in L1/L2 next to the packed keys and values however long the sequence.
+    // (8 × 2L on AVX-512; on AVX2 the matmul's default, 6 × 2L or 4 × 2L) because its panels waste the least on
+    // short sequences (keys pad to a multiple of 2L) and divide the usual head sizes (64) exactly. Queries go in
+    // blocks of ATT_QB, so that a block's scores stay in L1/L2 next to the packed keys and values however long the
+    // sequence.
     //
     // It replaced a dot product per (query, key) pair with a horizontal sum of lanes each: at 122-token texts
     // attention took a quarter of the encoder's time for 3 % of its FLOPs.
