@@ -43,15 +43,23 @@ final class PanamaTensorOps implements TensorOps {
     private final int kernel; // the tile's block method (see block)
     private final int nr;     // panel width: tile.vectors() · L
     private final int innerBlock, rowBlock; // cache blocks of the float32 matmul, 0 for none (see blocked)
-    private final int fewRows; // the few-rows path: calls of at most fewRows rows (see fewRows)
+    private final int fewRows; // the packed path: calls of at most fewRows rows, and over deep panels (see packed)
 
-    /** The few-rows path's default (bench/RESULTS.md, run 14): calls of up to 64 rows. */
+    /** The packed path's default for calls of few rows (bench/RESULTS.md, run 14): up to 64 rows. */
     static final int FEW_ROWS = 64;
     /**
-     * The few-rows path's inner block, and the stride of its packed rows: a constant, so that C2 addresses the
+     * The packed path's inner block, and the stride of its packed rows: a constant, so that C2 addresses the
      * five rows of a tile from one register with constant displacements.
      */
     static final int FEW_ROWS_BLOCK = 512;
+    /**
+     * Float32 panels larger than this (half of Zen 5's 1 MiB L2) take the packed path whatever the call's rows:
+     * with 64-float panels, matrices of more than 2,048 columns of A, such as the FFN's down projection (k =
+     * 3,072, 768 KiB panels). See {@link #packed}.
+     */
+    static final int DEEP_PANEL_BYTES = 512 << 10;
+    /** At most this many floats of packed rows per computing thread (4 MiB): a deep call's row block. */
+    static final int PACKED_FLOATS = 1 << 20;
 
     /** The default tile for this vector shape, or {@code koembed.matmulTile}; {@code koembed.kc/mc} blocks. */
     PanamaTensorOps() {
@@ -65,7 +73,8 @@ final class PanamaTensorOps implements TensorOps {
 
     /**
      * With cache blocks of the float32 matmul: {@code innerBlock} columns of A, {@code rowBlock} rows (0: none);
-     * calls of at most {@code fewRows} rows (0: none) on the 5 × 4L tile take {@link #fewRows}.
+     * on the 5 × 4L tile calls of at most {@code fewRows} rows, and calls over panels deeper than
+     * {@link #DEEP_PANEL_BYTES}, take {@link #packed} ({@code fewRows} 0: none do).
      */
     PanamaTensorOps(MatmulTile tile, int innerBlock, int rowBlock, int fewRows) {
         if (L < 4) {
@@ -170,10 +179,14 @@ final class PanamaTensorOps implements TensorOps {
         MemorySegment bytes = f32 ? null : w.data();
         float[] scratch = act == Activation.NONE ? null : new float[GELU_BLOCK + L];
         if (f32) {
-            if (kernel == FIVE_BY_FOUR && innerBlock == 0 && rowBlock == 0 && rowEnd - rowStart <= fewRows) {
-                fewRows(a, w, bias, act, c, rowStart, rowEnd, panelStart, panelEnd, scratch);
-            } else {
+            int rows = rowEnd - rowStart;
+            if (!packs(rows, k)) {
                 blocked(a, w, bias, act, c, rowStart, rowEnd, panelStart, panelEnd, scratch);
+                return;
+            }
+            int block = rows <= fewRows ? rows : packedRowBlock(k, mr);
+            for (int r0 = rowStart; r0 < rowEnd; r0 += block) {
+                packed(a, w, bias, act, c, r0, Math.min(rowEnd, r0 + block), panelStart, panelEnd, scratch);
             }
             return;
         }
@@ -188,6 +201,12 @@ final class PanamaTensorOps implements TensorOps {
         }
     }
 
+    /** Whether a float32 call of {@code rows} rows of A, {@code k} columns, takes {@link #packed}. */
+    boolean packs(int rows, int k) {
+        return kernel == FIVE_BY_FOUR && innerBlock == 0 && rowBlock == 0 && fewRows > 0
+                && (rows <= fewRows || 4L * k * nr > DEEP_PANEL_BYTES);
+    }
+
     /**
      * The float32 matmul in cache blocks: rows in blocks of MC, the inner dimension in blocks of KC, so that a
      * block of A stays in L2 and the KC × NR sliver of a panel in L1 while the row tiles of the block pass over
@@ -197,7 +216,7 @@ final class PanamaTensorOps implements TensorOps {
      * <p>Off by default ({@code koembed.kc} and {@code koembed.mc} turn it on, for measuring other CPUs): on the
      * AVX-512 host measured (1 MB L2 per core, 5x4 tile) it cost more than it saved or was level at every size
      * tried (bench/RESULTS.md, issue #11): the hardware prefetchers keep a panel streaming from L2 fast enough,
-     * and the partial sums' round trip costs. Calls of a few rows are the exception ({@link #fewRows}).
+     * and the partial sums' round trip costs. Calls of a few rows and deep panels are the exception ({@link #packed}).
      */
     private void blocked(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
                          int rowEnd, int panelStart, int panelEnd, float[] scratch) {
@@ -227,22 +246,26 @@ final class PanamaTensorOps implements TensorOps {
     }
 
     /**
-     * The float32 matmul of a call with few rows (a sentence or two: the encoder at batch 1), on the 5 × 4L tile.
-     * Its rows are first copied into tiles of A packed by inner block ({@link #packTiles}); then each panel is cut
-     * into inner blocks of {@link #FEW_ROWS_BLOCK} and every row tile passes over a block before the next block,
-     * continuing from its partial sums. So a block of W, streamed from memory once, serves all the call's rows
-     * from cache, where a whole-panel pass per tile fetches the panel from memory for the first tile.
+     * The float32 matmul on packed rows of A, on the 5 × 4L tile: calls of a few rows (a sentence or two: the encoder
+     * at batch 1), and row blocks of the calls over deep panels. The rows are first copied into tiles of A packed by
+     * inner block ({@link #packTiles}); then each panel is cut into inner blocks of {@link #FEW_ROWS_BLOCK} and every
+     * row tile passes over a block before the next block, continuing from its partial sums. So a block of W, streamed
+     * from memory once, serves all the rows from cache, where a whole-panel pass per tile fetches the panel from
+     * memory for the first tile, and a deep panel (768 KiB for the FFN's down projection) falls partly out of L2
+     * between the tiles that pass over it.
      *
      * <p>Why packed: with A in place the kernel keeps five row offsets, the inner index and the weight offset in
      * general registers, and reading its partial sums back costs C2 the last free ones (it then reloads two of them
      * from the stack in the loop, 15 % slower: bench/RESULTS.md, run 14). Packed at a constant stride, one
      * register addresses all five rows. Measured on AVX-512 (bench/scripts/ab-core, both orders, one 20-token
-     * sentence): the encoder 1.10-1.14x as fast as before. Larger calls gained 2-6 % in single runs, but their
-     * packed rows would be up to 100 MB per thread, and a new buffer per call cost 3 %; bfloat16 and int8 weights
-     * on packed twins of their kernels were level (bench/RESULTS.md, runs 14 and 15). Same FMA chains, same bits.
+     * sentence): the encoder 1.10-1.14x as fast as before. For every call it was level (bench/RESULTS.md, runs 14-15,
+     * and run 17's section): the 768-deep matrices lost what the 3,072-deep one gained, so calls of many rows take
+     * it only over deep panels, in row blocks of at most {@link #PACKED_FLOATS} packed floats (340 rows for k =
+     * 3,072). bfloat16 and int8 weights on packed twins of their kernels were level (runs 14 and 15). Same FMA
+     * chains, same bits.
      */
-    private void fewRows(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
-                         int rowEnd, int panelStart, int panelEnd, float[] scratch) {
+    private void packed(float[] a, PackedMatrix w, float[] bias, Activation act, float[] c, int rowStart,
+                        int rowEnd, int panelStart, int panelEnd, float[] scratch) {
         int k = w.cols(), n = w.rows(), mr = tile.rows(), blocks = innerBlocks(k);
         float[] panels = w.floats();
         float[] packed = packTiles(a, rowStart, rowEnd, k, mr);
@@ -265,8 +288,8 @@ final class PanamaTensorOps implements TensorOps {
 
     /**
      * Each computing thread's buffer for {@link #packTiles} (the pool's and the callers'): a call's packed rows,
-     * reused from call to call (a new one per call cost 3 % at batch 1); at most 65 rows × k floats, 0.8 MB for
-     * k = 3072.
+     * reused from call to call (a new one per call cost 3 % at batch 1); at most {@link #PACKED_FLOATS} floats
+     * (4 MiB), or 65 rows of a matrix wider than that allows.
      */
     private static final ThreadLocal<float[]> PACKED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -297,6 +320,14 @@ final class PanamaTensorOps implements TensorOps {
             }
         }
         return packed;
+    }
+
+    /**
+     * The rows of a deep call's row block: as many whole tiles as {@link #PACKED_FLOATS} packed floats hold (their
+     * rows padded to whole inner blocks), at least one tile.
+     */
+    static int packedRowBlock(int k, int mr) {
+        return Math.max(1, PACKED_FLOATS / (innerBlocks(k) * FEW_ROWS_BLOCK) / mr) * mr;
     }
 
     /** The inner blocks of FEW_ROWS_BLOCK columns that k columns make (the last one may be partial). */
@@ -332,7 +363,7 @@ final class PanamaTensorOps implements TensorOps {
         return MatmulTile.IMPLEMENTED.indexOf(tile.toString());
     }
 
-    /** The 5 × 4L tile's kernel number, the one with a packed twin ({@link #fewRows}). */
+    /** The 5 × 4L tile's kernel number, the one with a packed twin ({@link #packed}). */
     private static final int FIVE_BY_FOUR = kernelOf(new MatmulTile(5, 4));
     private static final int SIX_BY_TWO = kernelOf(new MatmulTile(6, 2));
     private static final int FOUR_BY_TWO = kernelOf(new MatmulTile(4, 2));

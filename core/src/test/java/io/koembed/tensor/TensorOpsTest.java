@@ -221,6 +221,39 @@ class TensorOpsTest {
     }
 
     @Test
+    void deepPanelsTakeThePackedPathInRowBlocks() {
+        // a call of many rows over panels deeper than DEEP_PANEL_BYTES (the FFN's down projection) is packed a row
+        // block at a time; the blocks, the last one partial and not a whole number of tiles, must give the scalar bits
+        PanamaTensorOps ops = new PanamaTensorOps(new MatmulTile(5, 4), 0, 0, PanamaTensorOps.FEW_ROWS);
+        int nr = ops.panelWidth(WeightPrecision.FLOAT32);
+        int k = PanamaTensorOps.DEEP_PANEL_BYTES / (4 * nr) + 37, n = 2 * nr + 7;
+        int block = PanamaTensorOps.packedRowBlock(k, 5), m = 2 * block + 13;
+        assertTrue(ops.packs(m, k) && ops.packs(3, 768) && !ops.packs(m, 768), "which calls are packed");
+        assertTrue(block % 5 == 0 && block < m && block > PanamaTensorOps.FEW_ROWS, "row block " + block);
+        try (Arena arena = Arena.ofConfined()) {
+            float[] a = randoms(m * k, 1f), bias = randoms(n, 0.5f);
+            MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
+            PackedMatrix ws = float32(stored, n, k, SCALAR, arena), wv = float32(stored, n, k, ops, arena);
+            for (Activation act : Activation.values()) {
+                // rows and panels from r0 and q0, the rest untouched (zero, also after GELU)
+                int r0 = act == Activation.GELU ? 7 : 0, q0 = act == Activation.GELU ? 1 : 0;
+                float[] expect = new float[m * n], got = new float[m * n];
+                SCALAR.matmul(a, ws, bias, Activation.NONE, expect, r0, m, 0, ws.panels()); // its own panel width
+                for (int i = r0; i < m; i++) {
+                    Arrays.fill(expect, i * n, i * n + q0 * nr, 0f);
+                }
+                if (act == Activation.GELU) {
+                    ops.gelu(expect, 0, expect.length); // the scalar twin rounds GELU's exp its own way
+                }
+                ops.matmul(a, wv, bias, act, got, r0, m, q0, wv.panels());
+                int at = Arrays.mismatch(expect, got);
+                assertEquals(-1, at, act + " m=" + m + " k=" + k + ": first difference at row " + at / n
+                        + ", column " + at % n + (at < 0 ? "" : ": " + expect[at] + " vs " + got[at]));
+            }
+        }
+    }
+
+    @Test
     void attentionOfOneHeadAgainstDouble() {
         int[] heads = {1, 3, 16, 17, 64, 67};
         for (int trial = 0; trial < 40; trial++) {
