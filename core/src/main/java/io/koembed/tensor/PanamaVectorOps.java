@@ -10,8 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API twin of {@link ScalarVectorOps}. Lanes are summed in lane order by hand (not
  * {@code reduceLanes}, whose order may differ between the interpreter and the JIT's intrinsic), so a score does not
- * change between two calls. The array forms run on the memory-segment code through heap segments, so each loop is
- * written once.
+ * change between two calls.
+ *
+ * <p>The array forms have loops of their own, although the same arithmetic in the same order as the memory-segment
+ * forms: search corpora are native memory (RowStore), and once a heap segment had gone through the segment loops
+ * (the array forms used to wrap their arrays), C2 compiled them for both kinds of segment, and exact search over a
+ * FloatCorpus ran 1.3-1.7x slower for the rest of the JVM's life (bench/scripts/search-pollution, bench/RESULTS.md,
+ * run 19's section). So no heap segment reaches {@code FloatVector.fromMemorySegment} here.
  */
 final class PanamaVectorOps implements VectorOps {
     /**
@@ -40,14 +45,55 @@ final class PanamaVectorOps implements VectorOps {
         return s;
     }
 
+    /** The arithmetic of {@link #dot(MemorySegment, long, float[], int, int, float[])} with the row in an array. */
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int len) {
-        return dot(MemorySegment.ofArray(a), 4L * aOff, b, bOff, len, new float[L]);
+        int bound = S.loopBound(len);
+        FloatVector acc = FloatVector.zero(S);
+        int d = 0;
+        for (; d < bound; d += L) {
+            acc = FloatVector.fromArray(S, b, bOff + d).fma(FloatVector.fromArray(S, a, aOff + d), acc);
+        }
+        float s = sum(acc, new float[L]);
+        for (; d < len; d++) {
+            s += a[aOff + d] * b[bOff + d];
+        }
+        return s;
     }
 
+    /** The arithmetic of {@link #dots(MemorySegment, long, float[], int, int, float[])} with the row in an array. */
     @Override
     public void dots(float[] row, float[] queries, int n, int dim, float[] out) {
-        dots(MemorySegment.ofArray(row), 0, queries, n, dim, out);
+        int bound = S.loopBound(dim);
+        float[] lanes = new float[L];
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+            int q0 = j * dim, q1 = q0 + dim, q2 = q1 + dim, q3 = q2 + dim;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int d = 0;
+            for (; d < bound; d += L) {
+                FloatVector r = FloatVector.fromArray(S, row, d);
+                a0 = FloatVector.fromArray(S, queries, q0 + d).fma(r, a0);
+                a1 = FloatVector.fromArray(S, queries, q1 + d).fma(r, a1);
+                a2 = FloatVector.fromArray(S, queries, q2 + d).fma(r, a2);
+                a3 = FloatVector.fromArray(S, queries, q3 + d).fma(r, a3);
+            }
+            float s0 = sum(a0, lanes), s1 = sum(a1, lanes), s2 = sum(a2, lanes), s3 = sum(a3, lanes);
+            for (; d < dim; d++) {
+                float r = row[d];
+                s0 += r * queries[q0 + d];
+                s1 += r * queries[q1 + d];
+                s2 += r * queries[q2 + d];
+                s3 += r * queries[q3 + d];
+            }
+            out[j] = s0;
+            out[j + 1] = s1;
+            out[j + 2] = s2;
+            out[j + 3] = s3;
+        }
+        for (; j < n; j++) {
+            out[j] = dot(row, 0, queries, j * dim, dim);
+        }
     }
 
     /** Four queries per pass, so that each load of the row feeds four FMAs; the rest one at a time. */
