@@ -602,12 +602,14 @@ public final class Benchmark {
      * the median of the ratios stands for the row (one call moved by 15 % from run to run on the shared machine).
      * A first untimed call builds the CLI (and whatever bin/koembed prepares on first use).
      *
+     * @param firstUserSeconds   median CPU time the one-sentence calls spent in user mode, NaN where not measured
+     * @param firstSystemSeconds the same in the kernel (page faults of fresh memory, above all)
      * @param allSeconds    each call's wall time over all the sentences
      * @param baselineRates sentences/s of the baseline's passes over all sentences, before the first call and after
      *                      each (one more than the calls); empty without a baseline
      */
-    record CliReport(double firstEmbeddingSeconds, double[] allSeconds, int sentences, double[] baselineRates,
-                     String command) {
+    record CliReport(double firstEmbeddingSeconds, double firstUserSeconds, double firstSystemSeconds,
+                     double[] allSeconds, int sentences, double[] baselineRates, String command) {
 
         /** Each call's sentences/s over the mean of the baseline's passes right before and after it. */
         double[] ratios() {
@@ -632,9 +634,15 @@ public final class Benchmark {
                     "--input");
             log("bin/koembed encode: a first call (builds the CLI if needed) ...");
             runCli(base, one);
-            double[] firsts = new double[5];
+            double[] firsts = new double[5], firstUser = new double[5], firstSystem = new double[5];
             for (int i = 0; i < firsts.length; i++) {
+                double[] before = ChildCpu.seconds();
                 firsts[i] = runCli(base, one);
+                double[] after = ChildCpu.seconds();
+                firstUser[i] = after == null ? Double.NaN : after[0] - before[0];
+                firstSystem[i] = after == null ? Double.NaN : after[1] - before[1];
+                log("bin/koembed encode: one sentence %.2f s (CPU: user %.2f s, system %.2f s)", firsts[i],
+                        firstUser[i], firstSystem[i]);
             }
             log("bin/koembed encode: one sentence %.2f s (median of 5)", Stats.median(firsts));
             double[] allSeconds = new double[CLI_CALLS];
@@ -652,7 +660,8 @@ public final class Benchmark {
                                 " (%s before and after it: %.1f, %.1f sentences/s)", baseline.name(), rates[i],
                                 rates[i + 1]));
             }
-            return new CliReport(Stats.median(firsts), allSeconds, texts.size(), rates,
+            return new CliReport(Stats.median(firsts), Stats.median(firstUser), Stats.median(firstSystem),
+                    allSeconds, texts.size(), rates,
                     String.join(" ", base) + " FILE > /dev/null");
         } finally {
             Files.deleteIfExists(all);

@@ -122,7 +122,10 @@ final class Report {
             md.append(table(new String[] {"", "KoEmbed", "ONNX Runtime fp32, steady (passes around the calls)",
                     "ratio (median; each call)"}, List.of(
                     new String[] {"time to the first embedding (one sentence, process start to exit; median of 5)",
-                            String.format(Locale.ROOT, "%.2f s", cli.firstEmbeddingSeconds()), "", ""},
+                            String.format(Locale.ROOT, "%.2f s", cli.firstEmbeddingSeconds())
+                                    + (Double.isNaN(cli.firstSystemSeconds()) ? "" : String.format(Locale.ROOT,
+                                    " (CPU: user %.2f s, system %.2f s)", cli.firstUserSeconds(),
+                                    cli.firstSystemSeconds())), "", ""},
                     new String[] {String.format(Locale.ROOT,
                             "%d KorSTS sentences at batch 32, %d processes (sent/s, median)", cli.sentences(),
                             seconds.length),
