@@ -51,7 +51,7 @@ final class PanamaTensorOps implements TensorOps {
      * The packed path's inner block, and the stride of its packed rows: a constant, so that C2 addresses the
      * five rows of a tile from one register with constant displacements.
      */
-    static final int FEW_ROWS_BLOCK = 512;
+    static final int PACKED_BLOCK = 512;
     /**
      * Float32 panels larger than this (half of Zen 5's 1 MiB L2) take the packed path whatever the call's rows:
      * with 64-float panels, matrices of more than 2,048 columns of A, such as the FFN's down projection (k =
@@ -248,7 +248,7 @@ final class PanamaTensorOps implements TensorOps {
     /**
      * The float32 matmul on packed rows of A, on the 5 × 4L tile: calls of a few rows (a sentence or two: the encoder
      * at batch 1), and row blocks of the calls over deep panels. The rows are first copied into tiles of A packed by
-     * inner block ({@link #packTiles}); then each panel is cut into inner blocks of {@link #FEW_ROWS_BLOCK} and every
+     * inner block ({@link #packTiles}); then each panel is cut into inner blocks of {@link #PACKED_BLOCK} and every
      * row tile passes over a block before the next block, continuing from its partial sums. So a block of W, streamed
      * from memory once, serves all the rows from cache, where a whole-panel pass per tile fetches the panel from
      * memory for the first tile, and a deep panel (768 KiB for the FFN's down projection) falls partly out of L2
@@ -273,7 +273,7 @@ final class PanamaTensorOps implements TensorOps {
         for (int q = panelStart; q < panelEnd; q++) {
             int j0 = q * nr, cols = Math.min(nr, n - j0), base = q * k * nr;
             for (int b = 0; b < blocks; b++) {
-                int p0 = b * FEW_ROWS_BLOCK, len = Math.min(FEW_ROWS_BLOCK, k - p0);
+                int p0 = b * PACKED_BLOCK, len = Math.min(PACKED_BLOCK, k - p0);
                 for (int i = rowStart, t = 0; i < rowEnd; i += mr, t++) {
                     block5x4Packed(packed, packedBlock(t, b, blocks, mr), len, panels, base + p0 * nr, acc, t * mr * nr,
                             b > 0);
@@ -294,15 +294,15 @@ final class PanamaTensorOps implements TensorOps {
     private static final ThreadLocal<float[]> PACKED_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Rows [rowStart, rowEnd) of A (k columns) in tiles of {@code mr} rows and inner blocks of FEW_ROWS_BLOCK
-     * columns: block b of tile t holds its rows one after the other at a stride of FEW_ROWS_BLOCK, A[i + r, p0 +
-     * p] at {@code ((t · blocks + b) · mr + r) · FEW_ROWS_BLOCK + p}. A last partial tile repeats its last row
+     * Rows [rowStart, rowEnd) of A (k columns) in tiles of {@code mr} rows and inner blocks of PACKED_BLOCK
+     * columns: block b of tile t holds its rows one after the other at a stride of PACKED_BLOCK, A[i + r, p0 +
+     * p] at {@code ((t · blocks + b) · mr + r) · PACKED_BLOCK + p}. A last partial tile repeats its last row
      * (computed, not stored, as in {@link #block}). Plain copies of row pieces, so it costs little beside the
      * matmul.
      */
     private static float[] packTiles(float[] a, int rowStart, int rowEnd, int k, int mr) {
         int blocks = innerBlocks(k);
-        int size = roundUp(rowEnd - rowStart, mr) * blocks * FEW_ROWS_BLOCK;
+        int size = roundUp(rowEnd - rowStart, mr) * blocks * PACKED_BLOCK;
         float[] packed = PACKED_ROWS.get();
         if (packed.length < size) {
             packed = new float[size];
@@ -313,9 +313,9 @@ final class PanamaTensorOps implements TensorOps {
             for (int r = 0; r < mr; r++) {
                 int row = (i + Math.min(r, last)) * k;
                 for (int b = 0; b < blocks; b++) {
-                    int p0 = b * FEW_ROWS_BLOCK;
-                    System.arraycopy(a, row + p0, packed, packedBlock(t, b, blocks, mr) + r * FEW_ROWS_BLOCK,
-                            Math.min(FEW_ROWS_BLOCK, k - p0));
+                    int p0 = b * PACKED_BLOCK;
+                    System.arraycopy(a, row + p0, packed, packedBlock(t, b, blocks, mr) + r * PACKED_BLOCK,
+                            Math.min(PACKED_BLOCK, k - p0));
                 }
             }
         }
@@ -327,17 +327,17 @@ final class PanamaTensorOps implements TensorOps {
      * rows padded to whole inner blocks), at least one tile.
      */
     static int packedRowBlock(int k, int mr) {
-        return Math.max(1, PACKED_FLOATS / (innerBlocks(k) * FEW_ROWS_BLOCK) / mr) * mr;
+        return Math.max(1, PACKED_FLOATS / (innerBlocks(k) * PACKED_BLOCK) / mr) * mr;
     }
 
-    /** The inner blocks of FEW_ROWS_BLOCK columns that k columns make (the last one may be partial). */
+    /** The inner blocks of PACKED_BLOCK columns that k columns make (the last one may be partial). */
     private static int innerBlocks(int k) {
-        return (k + FEW_ROWS_BLOCK - 1) / FEW_ROWS_BLOCK;
+        return (k + PACKED_BLOCK - 1) / PACKED_BLOCK;
     }
 
-    /** Where {@link #packTiles} puts block b of row tile t: its first row, the others following at FEW_ROWS_BLOCK. */
+    /** Where {@link #packTiles} puts block b of row tile t: its first row, the others following at PACKED_BLOCK. */
     private static int packedBlock(int t, int b, int blocks, int mr) {
-        return (t * blocks + b) * mr * FEW_ROWS_BLOCK;
+        return (t * blocks + b) * mr * PACKED_BLOCK;
     }
 
     /**
@@ -720,7 +720,7 @@ final class PanamaTensorOps implements TensorOps {
 
     /**
      * {@link #block5x4} over an inner block packed by {@link #packTiles}: row r's A[p] at {@code a[aOff + r ·
-     * FEW_ROWS_BLOCK + p]} (k &lt;= FEW_ROWS_BLOCK), one register and five constant displacements.
+     * PACKED_BLOCK + p]} (k &lt;= PACKED_BLOCK), one register and five constant displacements.
      */
     private static void block5x4Packed(float[] a, int aOff, int k, float[] w, int wOff, float[] acc, int accOff,
                                        boolean accumulate) {
@@ -754,13 +754,13 @@ final class PanamaTensorOps implements TensorOps {
             FloatVector w3 = FloatVector.fromArray(S, w, wp + 3 * L);
             FloatVector x0 = FloatVector.broadcast(S, a[ap]);
             c00 = x0.fma(w0, c00); c01 = x0.fma(w1, c01); c02 = x0.fma(w2, c02); c03 = x0.fma(w3, c03);
-            FloatVector x1 = FloatVector.broadcast(S, a[ap + 1 * FEW_ROWS_BLOCK]);
+            FloatVector x1 = FloatVector.broadcast(S, a[ap + 1 * PACKED_BLOCK]);
             c10 = x1.fma(w0, c10); c11 = x1.fma(w1, c11); c12 = x1.fma(w2, c12); c13 = x1.fma(w3, c13);
-            FloatVector x2 = FloatVector.broadcast(S, a[ap + 2 * FEW_ROWS_BLOCK]);
+            FloatVector x2 = FloatVector.broadcast(S, a[ap + 2 * PACKED_BLOCK]);
             c20 = x2.fma(w0, c20); c21 = x2.fma(w1, c21); c22 = x2.fma(w2, c22); c23 = x2.fma(w3, c23);
-            FloatVector x3 = FloatVector.broadcast(S, a[ap + 3 * FEW_ROWS_BLOCK]);
+            FloatVector x3 = FloatVector.broadcast(S, a[ap + 3 * PACKED_BLOCK]);
             c30 = x3.fma(w0, c30); c31 = x3.fma(w1, c31); c32 = x3.fma(w2, c32); c33 = x3.fma(w3, c33);
-            FloatVector x4 = FloatVector.broadcast(S, a[ap + 4 * FEW_ROWS_BLOCK]);
+            FloatVector x4 = FloatVector.broadcast(S, a[ap + 4 * PACKED_BLOCK]);
             c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41); c42 = x4.fma(w2, c42); c43 = x4.fma(w3, c43);
         }
         c00.intoArray(acc, accOff); c01.intoArray(acc, accOff + L);

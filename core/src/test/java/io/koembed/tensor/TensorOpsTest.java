@@ -193,7 +193,7 @@ class TensorOpsTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int trial = 0; trial < 16; trial++) {
                 int m = 1 + rnd.nextInt(PanamaTensorOps.FEW_ROWS), n = 1 + rnd.nextInt(150);
-                int k = trial == 0 ? 2 * PanamaTensorOps.FEW_ROWS_BLOCK : 1 + rnd.nextInt(1300);
+                int k = trial == 0 ? 2 * PanamaTensorOps.PACKED_BLOCK : 1 + rnd.nextInt(1300);
                 float[] a = randoms(m * k, 1f), bias = trial % 2 == 0 ? null : randoms(n, 0.5f);
                 MemorySegment stored = segment(arena, randoms(n * k, 0.3f), 0);
                 PackedMatrix ws = float32(stored, n, k, SCALAR, arena), wv = float32(stored, n, k, ops, arena);
