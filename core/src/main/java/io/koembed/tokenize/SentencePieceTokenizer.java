@@ -44,7 +44,10 @@ final class SentencePieceTokenizer {
 
         SentencePieceModel spm = SentencePieceModel.read(modelFile);
         if (spm.trainerSpec().byteFallback()) {
-            throw ModelFormatException.in(modelFile, "byte_fallback SentencePiece models are not supported");
+            // sentencepiece would spell unknown text in bytes, transformers' converter writes a Unigram without byte
+            // fallback for XLM-R: the two tokenizers disagree, so KoEmbed asks for the file that settles it
+            throw ModelFormatException.in(modelFile, "byte_fallback SentencePiece models are not supported without a"
+                    + " tokenizer.json (the sentencepiece and tokenizers libraries encode unknown text differently)");
         }
         List<String> pieces = new ArrayList<>();
         List<SentencePieceModel.VocabEntry> vocab = spm.xlmRobertaVocab();

@@ -33,8 +33,7 @@
  *   <li>A Metaspace with {@code "add_prefix_space": false} and no {@code prepend_scheme} is read as "never", as
  *       the library's older versions did; 0.21 refuses such a file.</li>
  *   <li>A Unigram model without {@code unk_id}, or a WordPiece vocabulary without its {@code unk_token}, is refused
- *       at load (Rust fails later, on the first unknown word); {@code byte_fallback: true} is refused (not
- *       implemented).</li>
+ *       at load (Rust fails later, on the first unknown word).</li>
  *   <li>{@code maxLength} smaller than the special tokens is an {@link java.lang.IllegalArgumentException} (Rust
  *       underflows); only longest-first, right-side, stride-0 truncation exists, and overflow is dropped.</li>
  *   <li>{@link io.koembed.tokenize.common.Encoding#tokens()} holds vocabulary pieces ({@code <unk>} for unknown text),

@@ -454,7 +454,7 @@ class SentencePieceModelTest {
                 .bytes();
     }
 
-    private static byte[] tinyModel(boolean noise) {
+    static byte[] tinyModel(boolean noise) {
         Proto m = new Proto();
         if (noise) {
             m.raw(unknownFields(100));

@@ -93,4 +93,13 @@ class SentencePieceTokenizerTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(dir));
         assertTrue(e.getMessage().contains("CamembertTokenizer"), e.getMessage());
     }
+
+    @Test
+    void aByteFallbackModelIsRefusedWithTheReason(@TempDir Path tmp) throws IOException {
+        // sentencepiece spells unknown text in bytes; transformers' XLM-R converter writes no byte fallback
+        Path model = Files.write(tmp.resolve("sentencepiece.bpe.model"), SentencePieceModelTest.tinyModel(false));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.fromSentencePiece(model));
+        assertTrue(e.getMessage().contains(model.toString()) && e.getMessage().contains("byte_fallback")
+                && e.getMessage().contains("tokenizer.json"), e.getMessage());
+    }
 }

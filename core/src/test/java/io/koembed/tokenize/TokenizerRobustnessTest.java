@@ -130,8 +130,6 @@ class TokenizerRobustnessTest {
                 root -> root.set("post_processor", Reference.parse("{\"type\":\"Wobble\"}")));
         refused("model", "BPE", root -> root.set("model", Reference.parse(
                 "{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}")));
-        refused("byte fallback", "byte_fallback",
-                root -> ((ObjectNode) root.get("model")).put("byte_fallback", true));
         refused("version", "2.0", root -> root.put("version", "2.0"));
         refused("template with an unknown special token", "<cls>", root -> root.set("post_processor",
                 Reference.parse("{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<cls>\","

@@ -50,6 +50,19 @@ class TokenizerUnitTest {
     }
 
     @Test
+    void unigramByteFallbackSpellsAnUnknownRunInUtf8Bytes() {
+        // ids: <unk> 0, a 1, <0x78> 2 ('x'), <0xE2> 3, <0x98> 4, <0x83> 5 (the bytes of U+2603 SNOWMAN)
+        List<String> pieces = List.of("<unk>", "a", "<0x78>", "<0xE2>", "<0x98>", "<0x83>");
+        double[] scores = {0, -1, 0, 0, 0, 0};
+        Unigram fallback = new Unigram(pieces, scores, 0, true);
+        // "x☃" is one fused unknown run: bytes 78 E2 98 83, in order, around the known "a"s.
+        assertArrayEquals(new int[] {1, 2, 3, 4, 5, 1}, modelIds(fallback, "ax\u2603a"));
+        // "y" (0x79) has no byte piece, so its whole run stays one <unk>, as without fallback.
+        assertArrayEquals(new int[] {1, 0}, modelIds(fallback, "a\u2603y"));
+        assertArrayEquals(new int[] {1, 0, 1}, modelIds(new Unigram(pieces, scores, 0), "ax\u2603a"));
+    }
+
+    @Test
     void unigramKeepsTheFirstCandidateOnTies() {
         // "ab" can be a+b (0 + 0) or ab (0). Start positions are visited left to right, so "ab" (from 0) reaches
         // position 2 before "b" (from 1), and an equal score does not replace it.

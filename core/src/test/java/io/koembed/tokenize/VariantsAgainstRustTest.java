@@ -136,7 +136,24 @@ class VariantsAgainstRustTest {
                 variant("no normalizer, no pre-tokenizer", root -> {
                     root.putNull("normalizer");
                     root.putNull("pre_tokenizer");
-                }));
+                }),
+                variant("byte fallback, all 256 byte pieces", root -> byteFallback(root, true, 256, 0.0)),
+                variant("byte fallback, ASCII byte pieces only", root -> byteFallback(root, true, 128, 0.0)),
+                variant("byte fallback, byte pieces scored lowest", root -> byteFallback(root, true, 256, -99.0)),
+                variant("byte pieces without byte fallback", root -> byteFallback(root, false, 256, 0.0)));
+    }
+
+    /**
+     * Sets the Unigram model's {@code byte_fallback} and appends the pieces {@code <0x00>} up to byte {@code count}
+     * - 1, each scored {@code score}, as a SentencePiece model trained with byte fallback has them.
+     */
+    private static void byteFallback(ObjectNode root, boolean on, int count, double score) {
+        ObjectNode model = (ObjectNode) root.get("model");
+        model.put("byte_fallback", on);
+        ArrayNode vocab = (ArrayNode) model.get("vocab");
+        for (int b = 0; b < count; b++) {
+            vocab.addArray().add(String.format("<0x%02X>", b)).add(score);
+        }
     }
 
     private static Arguments variant(String name, Consumer<ObjectNode> change) {
@@ -173,7 +190,9 @@ class VariantsAgainstRustTest {
         texts.addAll(List.of("KO와 ＫＯ와 ko", "문장  문장\t문장", "ab abc ab-ab xab", "[SEP]x [SEP] [SEP]",
                 "<s>안녕", " <mask>안녕", "  앞 공백", "입니다   입니다", "\u2581\u2581x", "<s>", " ",
                 "ÉCOLE École ecole café CAFÉ", "가나[MASK]다 [MASK]  x", "사람사람 사람NEW", "中文字符和한국어",
-                "unaffable 가나다라마바사아자차카타파하", "$5+3=8 ^_^ `a|b` ~c", "\u00e9\u0301\u0327 \u1e9e\u00df"));
+                "unaffable 가나다라마바사아자차카타파하", "$5+3=8 ^_^ `a|b` ~c", "\u00e9\u0301\u0327 \u1e9e\u00df",
+                "\u2603\ud83d\ude00x 끝\ud83e\udd17\ud83e\udd17", "<0x41><0xEA> <0x41>", "<unk>\u2603 \u2603<unk>",
+                "\u9f98\u4a3b \ua66e\ud835\udd18\ud835\udd2b", "a\u0000b\u0001", "^`|~ ^^ ~~"));
         List<String> failures = new ArrayList<>();
         try (HuggingFaceTokenizer rust = Reference.rust(file, 0);
              HuggingFaceTokenizer rustTruncating = Reference.rust(file, MAX_LENGTH)) {

@@ -7,6 +7,7 @@ import io.koembed.tokenize.common.ComponentJson.Invalid;
 import io.koembed.tokenize.common.IntList;
 import io.koembed.tokenize.common.PieceTrie;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,10 +28,14 @@ import java.util.OptionalInt;
  *       string is then looked up again, and a string missing from the vocabulary becomes {@code unkId}. A vocabulary
  *       piece that happens to be the unknown piece itself (the text "&lt;unk&gt;") fuses the same way.</li>
  *   <li>When a piece appears twice in the vocabulary, the later id wins (a hash map insert in Rust).</li>
+ *   <li>With byte fallback ({@code "byte_fallback": true}), a fused unknown string that is not a piece becomes the
+ *       pieces {@code <0xXX>} of its UTF-8 bytes, in order, but only when the vocabulary has all of them; when one
+ *       is missing the string stays a single {@code unkId} (Rust's {@code tokenize}). Only unknown strings fall
+ *       back: the lattice itself never changes, so the segmentation of known text is the same either way.</li>
  * </ul>
  * Scores are doubles summed in the same order as Rust ({@code score + best_so_far}).
  *
- * <p>Immutable and thread safe. Byte fallback is not implemented; loaders refuse models that ask for it.
+ * <p>Immutable and thread safe.
  */
 public final class Unigram implements TokenizerModel {
     private static final double UNK_PENALTY = 10.0;
@@ -41,13 +46,21 @@ public final class Unigram implements TokenizerModel {
     private final double unkScore;
     private final int emptyPieceId; // the trie holds no empty key; a vocabulary may (-1: it does not)
     private final PieceTrie trie;  // piece -> id, for the lattice's prefixes and for lookups
+    private final int[] byteIds;   // byte fallback: id of <0xXX> for byte XX, -1 when missing; null when off
+
+    /** A model without byte fallback: see {@link #Unigram(List, double[], int, boolean)}. */
+    public Unigram(List<String> pieces, double[] scores, int unkId) {
+        this(pieces, scores, unkId, false);
+    }
 
     /**
-     * @param pieces the vocabulary, id = index
-     * @param scores the score (log probability) of each piece
-     * @param unkId  index of the unknown piece (required: KoEmbed refuses to fail on unseen characters)
+     * @param pieces       the vocabulary, id = index
+     * @param scores       the score (log probability) of each piece
+     * @param unkId        index of the unknown piece (required: KoEmbed refuses to fail on unseen characters)
+     * @param byteFallback spell unknown text as its UTF-8 bytes, pieces {@code <0x00>} to {@code <0xFF>}, where the
+     *                     vocabulary has them
      */
-    public Unigram(List<String> pieces, double[] scores, int unkId) {
+    public Unigram(List<String> pieces, double[] scores, int unkId, boolean byteFallback) {
         if (pieces.size() != scores.length) {
             throw new IllegalArgumentException("pieces and scores differ in length: " + pieces.size() + " vs "
                     + scores.length);
@@ -78,6 +91,17 @@ public final class Unigram implements TokenizerModel {
         this.emptyPieceId = empty;
         this.unkScore = min - UNK_PENALTY;
         this.trie = new PieceTrie(this.pieces, values, false); // a later duplicate wins, as in Rust's id map
+        this.byteIds = byteFallback ? byteIds(trie) : null;
+    }
+
+    /** The id of each byte's piece {@code <0xXX>} (upper-case hex, as Rust formats it), -1 where there is none. */
+    private static int[] byteIds(PieceTrie trie) {
+        int[] ids = new int[256];
+        for (int b = 0; b < 256; b++) {
+            String piece = String.format("<0x%02X>", b);
+            ids[b] = trie.get(piece, 0, piece.length());
+        }
+        return ids;
     }
 
     /** A vocabulary read from a token stream (see {@link #readVocab}): pieces and their scores, id = index. */
@@ -117,12 +141,12 @@ public final class Unigram implements TokenizerModel {
 
     /**
      * {@code {"type": "Unigram", "unk_id": n, "vocab": [[piece, score], ...]}}, its vocabulary list read from the
-     * stream by {@link #readVocab} (null when the model had none); {@code "byte_fallback": true} is refused (not
-     * implemented).
+     * stream by {@link #readVocab} (null when the model had none), and {@code "byte_fallback"} (default false).
      */
     public static Unigram fromJson(JsonNode node, Vocab vocab) {
-        if (node.path("byte_fallback").asBoolean(false)) {
-            throw new Invalid("Unigram with \"byte_fallback\": true is not supported");
+        JsonNode byteFallback = node.path("byte_fallback");
+        if (!byteFallback.isMissingNode() && !byteFallback.isNull() && !byteFallback.isBoolean()) {
+            throw new Invalid("the Unigram model's \"byte_fallback\" is not true or false: " + byteFallback);
         }
         JsonNode unk = node.get("unk_id");
         if (unk == null || !unk.canConvertToInt()) {
@@ -132,7 +156,7 @@ public final class Unigram implements TokenizerModel {
             throw new Invalid("the Unigram model has no \"vocab\" list");
         }
         try {
-            return new Unigram(vocab.pieces(), vocab.scores(), unk.asInt());
+            return new Unigram(vocab.pieces(), vocab.scores(), unk.asInt(), byteFallback.asBoolean(false));
         } catch (IllegalArgumentException e) {
             throw new Invalid("bad Unigram model: " + e.getMessage());
         }
@@ -228,7 +252,9 @@ public final class Unigram implements TokenizerModel {
                     end = startsAt[end];
                 }
                 int id = trie.get(text, end, runEnd);
-                segmentIds.add(id < 0 ? unkId : id);
+                if (id >= 0 || !addBytesReversed(text.substring(end, runEnd), segmentIds)) {
+                    segmentIds.add(id < 0 ? unkId : id);
+                }
             } else {
                 segmentIds.add(nodeId[end]);
                 end = start;
@@ -237,6 +263,26 @@ public final class Unigram implements TokenizerModel {
         for (int k = segmentIds.size() - 1; k >= 0; k--) {
             out.add(segmentIds.get(k));
         }
+    }
+
+    /**
+     * Byte fallback for an unknown string: adds its byte pieces last to first (the caller reverses the list) and
+     * returns true, or returns false and adds nothing when byte fallback is off or a byte has no piece.
+     */
+    private boolean addBytesReversed(String unknown, IntList segmentIdsReversed) {
+        if (byteIds == null) {
+            return false;
+        }
+        byte[] utf8 = unknown.getBytes(StandardCharsets.UTF_8); // no lone surrogates: Tokenizer replaced them
+        for (byte b : utf8) {
+            if (byteIds[b & 0xFF] < 0) {
+                return false;
+            }
+        }
+        for (int k = utf8.length - 1; k >= 0; k--) {
+            segmentIdsReversed.add(byteIds[utf8[k] & 0xFF]);
+        }
+        return true;
     }
 
     /** A piece containing an unpaired surrogate must not cut a pair that Rust would see as one character. */
