@@ -30,7 +30,8 @@ public class SearchPollution {
                 t[i] = (System.nanoTime() - t0) / 1e6;
             }
             Arrays.sort(t);
-            System.out.printf("%s: median %.1f ms per search of %d queries x %d rows%n", args[0], t[t.length / 2], q, n);
+            System.out.printf("%s: median %.1f ms per search of %d queries x %d rows%n", args[0], t[t.length / 2],
+                    q, n);
         }
     }
 }

@@ -34,6 +34,7 @@ final class ChildCpu {
         // the command name sits in parentheses and may hold spaces and parentheses itself: the fields after its last
         // ')' start with field 3 (state); cutime and cstime are fields 16 and 17
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new double[] {Long.parseLong(f[16 - 3]) / TICKS_PER_SECOND, Long.parseLong(f[17 - 3]) / TICKS_PER_SECOND};
+        return new double[] {Long.parseLong(f[16 - 3]) / TICKS_PER_SECOND,
+                Long.parseLong(f[17 - 3]) / TICKS_PER_SECOND};
     }
 }

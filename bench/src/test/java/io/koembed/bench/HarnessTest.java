@@ -43,9 +43,11 @@ class HarnessTest {
     @Test
     void eachCommandLineCallIsComparedWithTheBaselinePassesAroundIt() {
         // 3,000 sentences in 40 s (75/s) between passes at 80 and 100/s, then in 30 s (100/s) between 100 and 60/s
-        var cli = new Benchmark.CliReport(1.5, 2.0, 0.5, new double[] {40, 30}, 3000, new double[] {80, 100, 60}, "cmd");
+        var cli = new Benchmark.CliReport(1.5, 2.0, 0.5, new double[] {40, 30}, 3000, new double[] {80, 100, 60},
+                "cmd");
         assertArrayEquals(new double[] {75.0 / 90, 100.0 / 80}, cli.ratios(), 1e-12);
-        assertEquals(0, new Benchmark.CliReport(1.5, 2.0, 0.5, new double[] {40}, 3000, new double[0], "cmd").ratios().length);
+        assertEquals(0, new Benchmark.CliReport(1.5, 2.0, 0.5, new double[] {40}, 3000, new double[0], "cmd")
+                .ratios().length);
     }
 
     @Test

@@ -252,8 +252,10 @@ public final class Unigram implements TokenizerModel {
                     end = startsAt[end];
                 }
                 int id = trie.get(text, end, runEnd);
-                if (id >= 0 || !addBytesReversed(text.substring(end, runEnd), segmentIds)) {
-                    segmentIds.add(id < 0 ? unkId : id);
+                if (id >= 0) {
+                    segmentIds.add(id);
+                } else if (!addBytesReversed(text.substring(end, runEnd), segmentIds)) {
+                    segmentIds.add(unkId);
                 }
             } else {
                 segmentIds.add(nodeId[end]);
